@@ -1,0 +1,62 @@
+# Học vụ số — the two commands people need are `make run` and `make test`.
+# Only Python (3.12, found by pyenv through .python-version) is assumed; uv is
+# installed into .tools/ and every dependency comes from uv.lock.
+
+PORT ?= 8000
+UV := .tools/bin/uv
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: run test setup install messages lint check-deploy migrate-check serve worker clean
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.9,<1"
+
+.venv/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: .venv/.installed
+
+# Compiled with Babel, so gettext need not be installed on the machine.
+messages: install
+	.venv/bin/pybabel compile --domain=django --directory=locale --statistics
+
+setup: install messages
+	mkdir -p var
+	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) load_units
+	$(MANAGE) ensure_admin
+	$(MANAGE) collectstatic --no-input -v0
+
+# The site on http://127.0.0.1:$(PORT), with a Celery worker (and beat) beside it
+# on a file-system queue: background jobs work without Redis.
+run: setup
+	@echo "Học vụ số: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/quan-tri/"
+	@trap 'kill 0' INT TERM EXIT; \
+	  .venv/bin/celery -A learning worker --beat --loglevel=WARNING --concurrency=1 & \
+	  $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+
+# The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL and Redis (see .ci/run).
+test: install messages
+	mkdir -p var
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+migrate-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=learning.settings.production \
+	SECRET_KEY=check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	ALLOWED_HOSTS=hocvuso.example.vn $(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf .venv .tools var

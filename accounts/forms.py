@@ -1,0 +1,237 @@
+"""Sign-up, log-in and profile forms. Messages are in plain Vietnamese for first-time users."""
+
+import datetime
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Province, User, Ward
+from .phone import normalize_phone
+from .text import normalize_text
+
+NAME_MAX_LENGTH = 150
+
+
+def _birth_year_field() -> forms.IntegerField:
+    this_year = datetime.date.today().year
+    return forms.IntegerField(
+        label=_("Năm sinh (không bắt buộc)"),
+        required=False,
+        min_value=1900,
+        max_value=this_year,
+        error_messages={
+            "invalid": _("Năm sinh phải là một số, ví dụ 1965."),
+            "min_value": _("Năm sinh phải từ 1900 trở về sau."),
+            "max_value": _("Năm sinh không được sau năm nay."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-year"}),
+    )
+
+
+def _full_name_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Họ và tên"),
+        max_length=NAME_MAX_LENGTH,
+        help_text=_("Viết đầy đủ, có dấu, ví dụ: Nguyễn Thị Hồng Nhung."),
+        error_messages={
+            "required": _("Hãy nhập họ và tên."),
+            "max_length": _("Họ và tên dài tối đa %(limit_value)d ký tự."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+
+class WardPickerMixin(forms.Form):
+    """Choose a ward without JavaScript: pick the province, then the ward; or search by name.
+
+    The page re-renders with the ward list of the chosen province (or search
+    results) when the visitor presses "show wards" or "search"; JavaScript only
+    does the same without the reload.
+    """
+
+    province = forms.ModelChoiceField(
+        label=_("Tỉnh/thành phố"),
+        queryset=Province.objects.all(),
+        required=False,
+        empty_label=_("— Chọn tỉnh/thành phố —"),
+    )
+    ward = forms.ModelChoiceField(
+        label=_("Xã/phường/đặc khu"),
+        queryset=Ward.objects.select_related("province"),
+        error_messages={
+            "required": _("Hãy chọn xã/phường nơi bạn ở."),
+            "invalid_choice": _("Không tìm thấy xã/phường này. Hãy chọn lại trong danh sách."),
+        },
+    )
+    ward_query = forms.CharField(
+        label=_("Tìm xã/phường (tên mới hoặc tên cũ)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("ví dụ: Bến Nghé")}),
+    )
+
+    def chosen_province_id(self) -> int | None:
+        """The province whose wards the ward list shows."""
+        raw = self.data.get("province") if self.is_bound else None
+        if raw is None:
+            ward = self.initial.get("ward")
+            return ward.province_id if isinstance(ward, Ward) else self.initial.get("province")
+        try:
+            return int(raw) if raw else None
+        except ValueError:
+            return None
+
+    def ward_options(self) -> list[Ward]:
+        province_id = self.chosen_province_id()
+        if not province_id:
+            return []
+        return list(selectors.ward_list_for_province(province_id=province_id))
+
+    def ward_search_results(self) -> list[tuple[Ward, str]]:
+        """(ward, former name that matched) pairs for what the visitor typed."""
+        query = (self.data.get("ward_query") or "").strip() if self.is_bound else ""
+        if not query:
+            return []
+        return [
+            (ward, selectors.ward_former_name_matching(ward=ward, query=query))
+            for ward in selectors.ward_search(query=query)
+        ]
+
+    def selected_ward_id(self) -> str:
+        if self.is_bound:
+            return str(self.data.get("ward") or "")
+        ward = self.initial.get("ward")
+        return str(ward.pk) if isinstance(ward, Ward) else ""
+
+
+class SignUpForm(WardPickerMixin):
+    full_name = _full_name_field()
+    phone = forms.CharField(
+        label=_("Số điện thoại di động"),
+        max_length=30,
+        help_text=_("Dùng để đăng nhập. Ví dụ: 0912 345 678."),
+        error_messages={"required": _("Hãy nhập số điện thoại.")},
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    birth_year = _birth_year_field()
+    password1 = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        help_text=_("Ít nhất 8 ký tự, không chỉ gồm chữ số."),
+        error_messages={"required": _("Hãy đặt mật khẩu.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Nhập lại mật khẩu"),
+        strip=False,
+        error_messages={"required": _("Hãy nhập lại mật khẩu.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Tôi đồng ý để Học vụ số xử lý họ tên, số điện thoại, xã/phường và năm sinh của tôi "
+            "để theo dõi việc học và cấp chứng nhận, như mô tả ở trên."
+        ),
+        required=True,
+        error_messages={
+            "required": _("Bạn cần đánh dấu đồng ý thì mới tạo được tài khoản."),
+        },
+    )
+
+    field_order = [
+        "full_name",
+        "phone",
+        "birth_year",
+        "province",
+        "ward",
+        "ward_query",
+        "password1",
+        "password2",
+        "consent",
+    ]
+
+    def clean_full_name(self) -> str:
+        name = normalize_text(self.cleaned_data["full_name"])
+        if not name:
+            raise ValidationError(_("Hãy nhập họ và tên."))
+        return name
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if User.objects.filter(phone=phone).exists():
+            raise ValidationError(
+                _(
+                    "Số điện thoại này đã được đăng ký. Hãy đăng nhập, hoặc nhờ cán bộ phường hỗ trợ."
+                ),
+                code="duplicate_phone",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Hai mật khẩu không giống nhau."))
+        elif password1:
+            candidate = User(
+                phone=cleaned.get("phone") or "", full_name=cleaned.get("full_name", "")
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(WardPickerMixin):
+    full_name = _full_name_field()
+    birth_year = _birth_year_field()
+
+    field_order = ["full_name", "birth_year", "province", "ward", "ward_query"]
+
+    def clean_full_name(self) -> str:
+        name = normalize_text(self.cleaned_data["full_name"])
+        if not name:
+            raise ValidationError(_("Hãy nhập họ và tên."))
+        return name
+
+
+class PhoneLoginForm(AuthenticationForm):
+    """Django's log-in form, reading the phone number in any usual spelling."""
+
+    username = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "username", "autofocus": True}
+        ),
+    )
+    error_messages = {
+        "invalid_login": _("Số điện thoại hoặc mật khẩu không đúng. Hãy thử lại."),
+        "inactive": _("Tài khoản này đã bị khoá."),
+    }
+
+    def clean_username(self) -> str:
+        return normalize_phone(self.cleaned_data["username"])
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Nhập mật khẩu để xác nhận"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Mật khẩu không đúng."))
+        return password

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+urlpatterns = [
+    path("quan-tri/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("tai-lieu/", include(wagtaildocs_urls)),
+    path("ngon-ngu/", set_language, name="set_language"),
+    path("", include("accounts.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's page serving comes last: it claims every remaining path.
+urlpatterns += [path("", include(wagtail_urls))]

@@ -1,0 +1,86 @@
+"""Shared fixtures.
+
+Integration tests (marker `integration`) need PostgreSQL, Redis and a real Celery
+worker; browser tests (marker `browser`) need /usr/bin/chromium. On a developer's
+machine without them they are skipped; with REQUIRE_SERVICES=1 (as .ci/run sets)
+a missing service is an error instead, so CI can never pass by skipping.
+"""
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _missing(marker: str) -> str | None:
+    """Why tests with this marker cannot run here, or None if they can."""
+    if marker == "integration":
+        if not os.environ.get("REDIS_URL"):
+            return "REDIS_URL is not set"
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            return "DATABASE_URL does not name PostgreSQL"
+    if marker == "browser" and not shutil.which(CHROMIUM):
+        return f"{CHROMIUM} is not installed"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker in ("integration", "browser"):
+            if marker not in item.keywords or not (reason := _missing(marker)):
+                continue
+            if REQUIRE_SERVICES:
+                item.user_properties.append(("missing_service", reason))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _fail_when_service_missing(request):
+    """With REQUIRE_SERVICES=1 a test whose service is missing fails loudly."""
+    for name, reason in request.node.user_properties:
+        if name == "missing_service":
+            pytest.fail(f"required service missing: {reason}")
+
+
+@pytest.fixture
+def units(db):
+    """A small, real slice of the unit list: two provinces and some of their wards."""
+    from accounts.models import Province, Ward
+    from accounts.text import fold
+
+    hcm = Province.objects.create(code=79, name="Thành phố Hồ Chí Minh", division_type="thành phố trung ương")
+    hanoi = Province.objects.create(code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương")
+    rows = [
+        (26740, "Phường Sài Gòn", hcm, "Phường Đa Kao; Phường Bến Nghé; Phường Nguyễn Thái Bình"),
+        (26743, "Phường Tân Định", hcm, "Phường Tân Định; Phường Đa Kao"),
+        (4, "Phường Ba Đình", hanoi, "Phường Quán Thánh; Phường Trúc Bạch"),
+        (8, "Phường Ngọc Hà", hanoi, "Phường Đội Cấn; Phường Ngọc Hà"),
+    ]
+    wards = {}
+    for code, name, province, former in rows:
+        wards[name] = Ward.objects.create(
+            code=code,
+            name=name,
+            division_type="phường",
+            province=province,
+            former_names=former,
+            search_text=fold(f"{name} {former} {province.name}"),
+        )
+    return {"hcm": hcm, "hanoi": hanoi, **wards}
+
+
+@pytest.fixture
+def learner(units):
+    from accounts import services
+
+    return services.user_register(
+        phone="0912345678",
+        full_name="Nguyễn Thị Hồng Nhung",
+        password="hoc-vu-so-2026",
+        ward=units["Phường Sài Gòn"],
+        birth_year=1962,
+    )
