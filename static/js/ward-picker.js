@@ -16,8 +16,12 @@
   function el(tag, text) { var node = document.createElement(tag); if (text) node.textContent = text; return node; }
 
   function showSelect(wards) {
-    var select = choices.querySelector("select[name=ward]");
+    // Back from search results (if any) to the province's list.
+    var list = choices.querySelector("ul.choices");
+    if (list) list.parentNode.removeChild(list);
+    var select = choices.querySelector("select");
     if (!select) return;
+    select.name = "ward"; select.disabled = false;
     while (select.options.length > 1) select.remove(1);
     wards.forEach(function (w) { select.add(new Option(w.name, w.id)); });
   }
