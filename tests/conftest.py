@@ -52,8 +52,12 @@ def units(db):
     from accounts.models import Province, Ward
     from accounts.text import fold
 
-    hcm = Province.objects.create(code=79, name="Thành phố Hồ Chí Minh", division_type="thành phố trung ương")
-    hanoi = Province.objects.create(code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương")
+    hcm = Province.objects.create(
+        code=79, name="Thành phố Hồ Chí Minh", division_type="thành phố trung ương"
+    )
+    hanoi = Province.objects.create(
+        code=1, name="Thành phố Hà Nội", division_type="thành phố trung ương"
+    )
     rows = [
         (26740, "Phường Sài Gòn", hcm, "Phường Đa Kao; Phường Bến Nghé; Phường Nguyễn Thái Bình"),
         (26743, "Phường Tân Định", hcm, "Phường Tân Định; Phường Đa Kao"),

@@ -23,7 +23,9 @@ def signup_data(home_ward, **overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_sign_up_creates_account_with_consent_and_logs_in(client, units, django_capture_on_commit_callbacks):
+def test_sign_up_creates_account_with_consent_and_logs_in(
+    client, units, django_capture_on_commit_callbacks
+):
     ward = units["Phường Sài Gòn"]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:signup"), signup_data(ward))
@@ -45,7 +47,10 @@ def test_sign_up_creates_account_with_consent_and_logs_in(client, units, django_
 def test_sign_up_form_starts_with_consent_unticked(client, units):
     page = client.get(reverse("accounts:signup")).content.decode()
     assert 'name="consent"' in page
-    consent_input = page.split('name="consent"')[0].rsplit("<input", 1)[1] + page.split('name="consent"')[1].split(">")[0]
+    consent_input = (
+        page.split('name="consent"')[0].rsplit("<input", 1)[1]
+        + page.split('name="consent"')[1].split(">")[0]
+    )
     assert "checked" not in consent_input
 
 
@@ -66,8 +71,12 @@ def test_sign_up_form_starts_with_consent_unticked(client, units):
         ({"birth_year": "1800"}, "birth_year", "Năm sinh phải từ 1900"),
     ],
 )
-def test_bad_sign_up_input_gets_a_vietnamese_message_and_no_account(client, units, overrides, field, message):
-    response = client.post(reverse("accounts:signup"), signup_data(units["Phường Sài Gòn"], **overrides))
+def test_bad_sign_up_input_gets_a_vietnamese_message_and_no_account(
+    client, units, overrides, field, message
+):
+    response = client.post(
+        reverse("accounts:signup"), signup_data(units["Phường Sài Gòn"], **overrides)
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert field in response.context["form"].errors
@@ -87,7 +96,8 @@ def test_duplicate_phone_in_another_spelling_is_refused(client, units, learner):
 def test_ward_picker_reloads_without_javascript(client, units):
     hcm = units["hcm"]
     response = client.post(
-        reverse("accounts:signup"), {"action": "pick_province", "province": hcm.pk, "full_name": "Bình"}
+        reverse("accounts:signup"),
+        {"action": "pick_province", "province": hcm.pk, "full_name": "Bình"},
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -95,17 +105,28 @@ def test_ward_picker_reloads_without_javascript(client, units):
     assert "Hãy chọn xã/phường" not in page  # no errors while only choosing
     assert 'value="Bình"' in page  # what was typed is kept
 
-    response = client.post(reverse("accounts:signup"), {"action": "search_ward", "ward_query": "ben nghe"})
+    response = client.post(
+        reverse("accounts:signup"), {"action": "search_ward", "ward_query": "ben nghe"}
+    )
     page = response.content.decode()
-    assert "Phường Sài Gòn, Thành phố Hồ Chí Minh — trước đây: Phường Bến Nghé" in " ".join(page.split())
+    assert "Phường Sài Gòn, Thành phố Hồ Chí Minh — trước đây: Phường Bến Nghé" in " ".join(
+        page.split()
+    )
 
 
 def test_ward_lookup_json(client, units):
-    wards = client.get(reverse("accounts:ward_lookup"), {"province": units["hanoi"].pk}).json()["wards"]
+    wards = client.get(reverse("accounts:ward_lookup"), {"province": units["hanoi"].pk}).json()[
+        "wards"
+    ]
     assert [w["name"] for w in wards] == ["Phường Ba Đình", "Phường Ngọc Hà"]
     found = client.get(reverse("accounts:ward_lookup"), {"q": "ben nghe"}).json()["wards"]
     assert found == [
-        {"id": units["Phường Sài Gòn"].pk, "name": "Phường Sài Gòn", "province": "Thành phố Hồ Chí Minh", "former": "Phường Bến Nghé"}
+        {
+            "id": units["Phường Sài Gòn"].pk,
+            "name": "Phường Sài Gòn",
+            "province": "Thành phố Hồ Chí Minh",
+            "former": "Phường Bến Nghé",
+        }
     ]
     assert client.get(reverse("accounts:ward_lookup"), {"province": "x"}).status_code == 400
 
@@ -127,7 +148,9 @@ def test_log_out_needs_a_post(client, learner):
 def test_wrong_password_twenty_times_locks_the_number_with_a_clear_message(client, learner):
     statuses = []
     for attempt in range(20):
-        response = client.post(reverse("accounts:login"), {"username": "0912345678", "password": "wrong-password"})
+        response = client.post(
+            reverse("accounts:login"), {"username": "0912345678", "password": "wrong-password"}
+        )
         statuses.append(response.status_code)
         if attempt == 0:
             assert "Số điện thoại hoặc mật khẩu không đúng" in response.content.decode()
@@ -135,14 +158,20 @@ def test_wrong_password_twenty_times_locks_the_number_with_a_clear_message(clien
     assert set(statuses[5:]) == {429}
     assert "Tạm khoá đăng nhập" in response.content.decode()
     # even the right password is refused while locked, in any spelling
-    response = client.post(reverse("accounts:login"), {"username": "+84 912 345 678", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "+84 912 345 678", "password": PASSWORD}
+    )
     assert response.status_code == 429
 
 
 def test_lockout_counts_per_ip_across_numbers(client, learner):
     for n in range(6):
-        client.post(reverse("accounts:login"), {"username": f"09870001{n:02d}", "password": "guess"})
-    response = client.post(reverse("accounts:login"), {"username": "0912345678", "password": PASSWORD})
+        client.post(
+            reverse("accounts:login"), {"username": f"09870001{n:02d}", "password": "guess"}
+        )
+    response = client.post(
+        reverse("accounts:login"), {"username": "0912345678", "password": PASSWORD}
+    )
     assert response.status_code == 429
 
 
@@ -150,7 +179,11 @@ def test_profile_edit_keeps_nfc_and_validates_ward(client, learner, units):
     client.force_login(learner)
     response = client.post(
         reverse("accounts:account"),
-        {"full_name": "Nguye\u0302\u0303n Thị Hồng Nhung", "birth_year": "", "ward": units["Phường Ba Đình"].pk},
+        {
+            "full_name": "Nguye\u0302\u0303n Thị Hồng Nhung",
+            "birth_year": "",
+            "ward": units["Phường Ba Đình"].pk,
+        },
     )
     assert response.status_code == 302
     learner.refresh_from_db()
@@ -189,7 +222,11 @@ def test_password_change(client, learner):
     client.force_login(learner)
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": PASSWORD, "new_password1": "mat-khau-moi-2027", "new_password2": "mat-khau-moi-2027"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "mat-khau-moi-2027",
+            "new_password2": "mat-khau-moi-2027",
+        },
     )
     assert response.status_code == 302
     learner.refresh_from_db()
@@ -216,6 +253,8 @@ def test_csrf_is_enforced_on_sign_up(units):
 
 def test_huge_body_is_refused_without_a_500(client, units):
     response = client.post(
-        reverse("accounts:signup"), data="x=" + "a" * (3 * 1024 * 1024), content_type="application/x-www-form-urlencoded"
+        reverse("accounts:signup"),
+        data="x=" + "a" * (3 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400

@@ -19,18 +19,29 @@ def people(units, learner):
     )
     other_ward_cadre.managed_wards.add(units["Phường Tân Định"])
     province_cadre = User.objects.create_user(
-        phone="0901000003", password="x", full_name="Cán bộ TP HCM",
-        role=Role.PROVINCE_CADRE, managed_province=units["hcm"],
+        phone="0901000003",
+        password="x",
+        full_name="Cán bộ TP HCM",
+        role=Role.PROVINCE_CADRE,
+        managed_province=units["hcm"],
     )
     hanoi_cadre = User.objects.create_user(
-        phone="0901000004", password="x", full_name="Cán bộ Hà Nội",
-        role=Role.PROVINCE_CADRE, managed_province=units["hanoi"],
+        phone="0901000004",
+        password="x",
+        full_name="Cán bộ Hà Nội",
+        role=Role.PROVINCE_CADRE,
+        managed_province=units["hanoi"],
     )
     editor = User.objects.create_user(phone="0901000005", password="x", full_name="Biên tập viên")
     admin = User.objects.create_superuser(phone="0901000006", password="x", full_name="Quản trị")
     return {
-        "learner": learner, "ward_cadre": ward_cadre, "other_ward_cadre": other_ward_cadre,
-        "province_cadre": province_cadre, "hanoi_cadre": hanoi_cadre, "editor": editor, "admin": admin,
+        "learner": learner,
+        "ward_cadre": ward_cadre,
+        "other_ward_cadre": other_ward_cadre,
+        "province_cadre": province_cadre,
+        "hanoi_cadre": hanoi_cadre,
+        "editor": editor,
+        "admin": admin,
     }
 
 

@@ -15,7 +15,13 @@ def test_usual_spellings_of_a_mobile_number_become_one_e164_form(typed):
 
 @pytest.mark.parametrize("prefix", ["03", "05", "07", "08", "09"])
 def test_every_mobile_prefix_is_accepted(prefix):
-    number = {"03": "0362345678", "05": "0562345678", "07": "0702345678", "08": "0812345678", "09": "0902345678"}[prefix]
+    number = {
+        "03": "0362345678",
+        "05": "0562345678",
+        "07": "0702345678",
+        "08": "0812345678",
+        "09": "0902345678",
+    }[prefix]
     assert normalize_phone(number) == "+84" + number[1:]
 
 

@@ -30,9 +30,23 @@ def celery_worker_process(transactional_db, tmp_path):
     }
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "learning", "worker", "--concurrency=1",
-         "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
-        env=env, cwd=settings.BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "learning",
+            "worker",
+            "--concurrency=1",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     app.conf.task_always_eager = False
     try:
@@ -63,8 +77,12 @@ def test_sign_up_queues_the_welcome_notice_for_a_real_worker(client, units, cele
     response = client.post(
         reverse("accounts:signup"),
         {
-            "full_name": "Lê Thị Mai", "phone": "0978123456", "province": ward.province_id,
-            "ward": ward.pk, "password1": "hoc-vu-so-2026", "password2": "hoc-vu-so-2026",
+            "full_name": "Lê Thị Mai",
+            "phone": "0978123456",
+            "province": ward.province_id,
+            "ward": ward.pk,
+            "password1": "hoc-vu-so-2026",
+            "password2": "hoc-vu-so-2026",
             "consent": "on",
         },
     )
