@@ -165,7 +165,7 @@ class SignUpForm(WardPickerMixin):
         if User.objects.filter(phone=phone).exists():
             raise ValidationError(
                 _(
-                    "Số điện thoại này đã được đăng ký. Hãy đăng nhập, hoặc nhờ cán bộ phường hỗ trợ."
+                    "Số điện thoại này đã được đăng ký. Hãy đăng nhập, hoặc nhờ cán bộ xã/phường hỗ trợ."
                 ),
                 code="duplicate_phone",
             )

@@ -40,7 +40,7 @@ class Ward(models.Model):
     former_names = models.TextField(
         _("tên trước năm 2025"),
         blank=True,
-        help_text=_("Các xã/phường cũ đã nhập vào đơn vị này, cách nhau bởi dấu chấm phẩy."),
+        help_text=_("Các xã/phường cũ đã sáp nhập vào đơn vị này, cách nhau bởi dấu chấm phẩy."),
     )
     # Name, former names and province, lower case without diacritics, for search.
     search_text = models.TextField(editable=False, blank=True)
@@ -125,7 +125,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Chỉ dùng cho cán bộ cấp tỉnh/thành."),
     )
     is_staff = models.BooleanField(
-        _("vào trang quản trị Django"),
+        _("quyền vào trang quản trị Django"),
         default=False,
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
@@ -199,15 +199,26 @@ class Consent(models.Model):
         return f"{self.user} · {self.text_version} · {self.given_at:%d/%m/%Y}"
 
 
+# The texts of in-site notices, by kind. Stored notices keep only the kind and
+# its parameters, so each reader sees the text in their own language.
+NOTICE_TEXTS = {
+    "welcome": _(
+        "Chào mừng %(name)s đến với Học vụ số! Hãy chọn một khoá học để bắt đầu. "
+        "Mỗi bài chỉ mất vài phút."
+    ),
+}
+
+
 class Notice(models.Model):
     """A message shown to one user inside the site (no SMS or e-mail needed)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
     )
-    # What the notice is about, e.g. "welcome"; one notice per user and key.
+    # What the notice is about and for which occasion, e.g. "welcome"; one per user.
     key = models.CharField(max_length=100)
-    message = models.TextField()
+    kind = models.CharField(max_length=40, choices=[(kind, kind) for kind in NOTICE_TEXTS])
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -219,3 +230,7 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.message
+
+    @property
+    def message(self) -> str:
+        return str(NOTICE_TEXTS[self.kind]) % self.params

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from vietnam_provinces import Province as SourceProvince
 from vietnam_provinces import Ward as SourceWard
 
@@ -63,13 +62,7 @@ def notice_welcome(*, user_id: int) -> Notice | None:
     notice, _created = Notice.objects.get_or_create(
         user=user,
         key="welcome",
-        defaults={
-            "message": _(
-                "Chào mừng %(name)s đến với Học vụ số! Hãy chọn một khoá học để bắt đầu. "
-                "Mỗi bài chỉ mất vài phút."
-            )
-            % {"name": user.get_short_name()},
-        },
+        defaults={"kind": "welcome", "params": {"name": user.get_short_name()}},
     )
     return notice
 

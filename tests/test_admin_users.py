@@ -1,6 +1,7 @@
 """Admins manage users in Wagtail's admin with our phone-number User."""
 
 from django.urls import reverse
+
 from accounts.models import Role, User
 
 
