@@ -29,6 +29,7 @@ setup: install messages
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v0
 	$(MANAGE) load_units
+	$(MANAGE) seed_demo
 	$(MANAGE) ensure_admin
 	$(MANAGE) collectstatic --no-input -v0
 

@@ -206,6 +206,7 @@ NOTICE_TEXTS = {
         "Chào mừng %(name)s đến với Học vụ số! Hãy chọn một khoá học để bắt đầu. "
         "Mỗi bài chỉ mất vài phút."
     ),
+    "course_completed": _("Chúc mừng! Bạn đã hoàn thành khoá học “%(course)s”."),
 }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tai-lieu/", include(wagtaildocs_urls)),
     path("ngon-ngu/", set_language, name="set_language"),
     path("", include("accounts.urls")),
+    path("hoc/", include("learning.urls_journey")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,111 @@
+"""StreamField blocks for lessons: what an editor needs to teach phone skills.
+
+Each block renders with its own template in templates/courses/blocks/.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageChooserBlock
+
+TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link"]
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("ảnh"))
+    alt = blocks.CharBlock(
+        label=_("mô tả ảnh cho người không nhìn thấy"), max_length=200, required=False
+    )
+    caption = blocks.CharBlock(label=_("chú thích"), max_length=250, required=False)
+
+    class Meta:
+        icon = "image"
+        label = _("Ảnh có chú thích")
+        template = "courses/blocks/image.html"
+
+
+class StepBlock(blocks.StructBlock):
+    text = blocks.RichTextBlock(label=_("việc cần làm"), features=TEXT_FEATURES)
+    screenshot = ImageChooserBlock(label=_("ảnh chụp màn hình"), required=False)
+
+
+class StepsBlock(blocks.ListBlock):
+    def __init__(self, **kwargs):
+        super().__init__(StepBlock(), **kwargs)
+
+    class Meta:
+        icon = "list-ol"
+        label = _("Các bước làm theo")
+        template = "courses/blocks/steps.html"
+
+
+class CalloutBlock(blocks.StructBlock):
+    kind = blocks.ChoiceBlock(
+        label=_("loại"),
+        choices=[("tip", _("Mẹo")), ("warning", _("Cảnh báo"))],
+        default="tip",
+    )
+    text = blocks.RichTextBlock(label=_("nội dung"), features=TEXT_FEATURES)
+
+    class Meta:
+        icon = "warning"
+        label = _("Mẹo / cảnh báo")
+        template = "courses/blocks/callout.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    video = EmbedBlock(label=_("đường dẫn video"))
+    transcript = blocks.RichTextBlock(
+        label=_("nội dung video bằng chữ"),
+        features=TEXT_FEATURES,
+        help_text=_("Bắt buộc: cho người không xem được video hoặc mạng yếu."),
+    )
+
+    class Meta:
+        icon = "media"
+        label = _("Video")
+        template = "courses/blocks/video.html"
+
+
+class TryItBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("tiêu đề"), max_length=120)
+    url = blocks.URLBlock(label=_("đường dẫn"))
+    description = blocks.TextBlock(label=_("mô tả ngắn"), required=False)
+
+    class Meta:
+        icon = "link-external"
+        label = _("Tự làm thử")
+        template = "courses/blocks/try_it.html"
+
+
+class CheckChoiceBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("lựa chọn"), max_length=250)
+    correct = blocks.BooleanBlock(label=_("đúng"), required=False)
+
+
+class CheckBlock(blocks.StructBlock):
+    """A quick self-check inside a lesson; not graded, the answer opens without JavaScript."""
+
+    question = blocks.CharBlock(label=_("câu hỏi"), max_length=300)
+    choices = blocks.ListBlock(CheckChoiceBlock(), label=_("các lựa chọn"), min_num=2)
+    explanation = blocks.TextBlock(label=_("giải thích"))
+
+    class Meta:
+        icon = "help"
+        label = _("Câu hỏi tự kiểm tra")
+        template = "courses/blocks/check.html"
+
+
+class LessonStreamBlock(blocks.StreamBlock):
+    heading = blocks.CharBlock(
+        label=_("Tiêu đề mục"), max_length=120, template="courses/blocks/heading.html", icon="title"
+    )
+    paragraph = blocks.RichTextBlock(
+        label=_("Đoạn văn"), features=TEXT_FEATURES, template="courses/blocks/paragraph.html"
+    )
+    image = ImageBlock()
+    steps = StepsBlock()
+    callout = CalloutBlock()
+    video = VideoBlock()
+    try_it = TryItBlock()
+    check = CheckBlock()

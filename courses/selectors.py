@@ -1,0 +1,230 @@
+"""Reads about courses and progress. Query counts stay flat as steps and learners grow."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from wagtail.models import Page
+
+from .models import CoursePage, Enrollment
+
+
+@dataclass
+class Step:
+    """A step of a course as the outline shows it."""
+
+    page: Page
+    number: int
+    kind: str  # the page model's name: "lessonpage", "quizpage", …
+    done: bool = False
+
+
+@dataclass
+class CourseProgress:
+    course: CoursePage
+    steps: list[Step]
+    enrollment: Enrollment | None = None
+    done_ids: set[int] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for step in self.steps if step.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def next_step(self) -> Step | None:
+        return next((step for step in self.steps if not step.done), None)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.enrollment is not None and self.enrollment.completed_at is not None
+
+    def neighbours(self, page_id: int) -> tuple[Step | None, Step | None]:
+        """The steps before and after the given one."""
+        ids = [step.page.pk for step in self.steps]
+        if page_id not in ids:
+            return None, None
+        index = ids.index(page_id)
+        previous = self.steps[index - 1] if index > 0 else None
+        following = self.steps[index + 1] if index + 1 < len(self.steps) else None
+        return previous, following
+
+
+def _steps_from_pages(pages) -> list[Step]:
+    return [
+        Step(
+            page=page,
+            number=number,
+            kind=ContentType.objects.get_for_id(page.content_type_id).model,
+        )
+        for number, page in enumerate(pages, start=1)
+    ]
+
+
+def course_steps(*, course: CoursePage) -> list[Step]:
+    """The live child pages of a course in tree order (one query)."""
+    return _steps_from_pages(course.get_children().live().order_by("path"))
+
+
+def _mark_done(progress: CourseProgress, user) -> CourseProgress:
+    """Fill in the learner's enrolment and done steps with one query.
+
+    The enrolment is joined to its progress rows, so a learner with no step
+    done still comes back as one row (step NULL).
+    """
+    if not user.is_authenticated:
+        return progress
+    rows = list(
+        Enrollment.objects.filter(user=user, course_id=progress.course.pk).values_list(
+            "pk", "started_at", "completed_at", "steps_done__step_id"
+        )
+    )
+    if not rows:
+        return progress
+    pk, started_at, completed_at, _step = rows[0]
+    progress.enrollment = Enrollment(
+        pk=pk,
+        user=user,
+        course_id=progress.course.pk,
+        started_at=started_at,
+        completed_at=completed_at,
+    )
+    progress.done_ids = {step_id for *_fields, step_id in rows if step_id is not None}
+    for step in progress.steps:
+        step.done = step.page.pk in progress.done_ids
+    return progress
+
+
+def course_progress(*, course: CoursePage, user) -> CourseProgress:
+    """The outline of a course with this learner's done marks (two queries)."""
+    return _mark_done(CourseProgress(course=course, steps=course_steps(course=course)), user)
+
+
+def step_context(*, step: Page, user) -> dict:
+    """What a step page shows around its content: its course, outline, neighbours, done mark.
+
+    The course and its live steps come in one query through the tree path (three in all).
+    """
+    parent_path = step.path[: -Page.steplen]
+    family = list(
+        Page.objects.filter(
+            Q(path=parent_path) | Q(path__startswith=parent_path, depth=step.depth, live=True)
+        ).order_by("path")
+    )
+    if not family or family[0].path != parent_path or not family[0].live:
+        return {"course": None, "progress": None}
+    course, siblings = family[0], family[1:]
+    progress = _mark_done(CourseProgress(course=course, steps=_steps_from_pages(siblings)), user)
+    previous, following = progress.neighbours(step.pk)
+    return {
+        "course": course,
+        "progress": progress,
+        "previous_step": previous,
+        "next_step": following,
+        "step_done": step.pk in progress.done_ids,
+        "enrolled": progress.enrollment is not None,
+    }
+
+
+def course_of_step(*, step: Page) -> CoursePage | None:
+    """The live course a step belongs to, or None."""
+    parent = step.get_parent()
+    if parent is None or not parent.live:
+        return None
+    return CoursePage.objects.live().filter(pk=parent.pk).first()
+
+
+@dataclass
+class CourseCard:
+    course: CoursePage
+    total_steps: int
+    done_steps: int = 0
+    enrolled: bool = False
+    completed: bool = False
+    priority: bool = False  # e.g. assigned to the learner; listed first
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_steps / self.total_steps) if self.total_steps else 0
+
+
+def catalogue(
+    *, index: Page, user, priority_course_ids: frozenset[int] = frozenset()
+) -> list[CourseCard]:
+    """Live courses under a catalogue page with the learner's progress on each.
+
+    Courses in `priority_course_ids` (for example, those assigned to the learner)
+    come first. A fixed number of queries, whatever the number of courses.
+    """
+    courses = list(
+        CoursePage.objects.live().child_of(index).select_related("cover_image").order_by("path")
+    )
+    return _cards(courses, user, priority_course_ids)
+
+
+def _live_step_filter() -> Q:
+    return Q(steps_done__step__live=True)
+
+
+def _live_children_per_parent(courses: list[CoursePage]) -> dict[str, int]:
+    """Number of live child pages of each course, keyed by the course's tree path.
+
+    One query per tree depth among the courses (normally one).
+    """
+    counts: dict[str, int] = {}
+    for depth in {course.depth for course in courses}:
+        paths = [course.path for course in courses if course.depth == depth]
+        rows = (
+            Page.objects.live()
+            .filter(depth=depth + 1)
+            .annotate(parent_path=Substr("path", 1, depth * Page.steplen))
+            .filter(parent_path__in=paths)
+            .values("parent_path")
+            .annotate(count=Count("id"))
+        )
+        counts.update({row["parent_path"]: row["count"] for row in rows})
+    return counts
+
+
+def _cards(
+    courses: list[CoursePage], user, priority_course_ids: frozenset[int]
+) -> list[CourseCard]:
+    step_counts = _live_children_per_parent(courses)
+    cards = [
+        CourseCard(
+            course=c, total_steps=step_counts.get(c.path, 0), priority=c.pk in priority_course_ids
+        )
+        for c in courses
+    ]
+    if user.is_authenticated and courses:
+        enrollments = {
+            e.course_id: e
+            for e in Enrollment.objects.filter(user=user, course__in=courses).annotate(
+                done=Count("steps_done", filter=_live_step_filter())
+            )
+        }
+        for card in cards:
+            if enrollment := enrollments.get(card.course.pk):
+                card.enrolled = True
+                card.done_steps = enrollment.done
+                card.completed = enrollment.completed_at is not None
+    return sorted(cards, key=lambda card: not card.priority)
+
+
+def learner_course_cards(*, user) -> list[CourseCard]:
+    """The courses this learner has started, with progress (a fixed number of queries)."""
+    courses = list(
+        CoursePage.objects.live()
+        .filter(enrollments__user=user)
+        .select_related("cover_image")
+        .order_by("-enrollments__started_at")
+    )
+    return _cards(courses, user, frozenset())

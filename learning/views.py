@@ -1,0 +1,199 @@
+"""Learner actions: POSTs that change progress, and the pages around a quiz attempt."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import selectors as course_selectors
+from courses import services as course_services
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+from quizzes import selectors as quiz_selectors
+from quizzes import services as quiz_services
+from quizzes.models import QuizAttempt, QuizPage
+
+from . import services
+
+
+def _next_url(progress, fallback) -> str:
+    step = progress.next_step
+    return step.page.url if step else fallback.url
+
+
+@require_POST
+@login_required
+def course_start(request, course_id: int):
+    """Enrol (first time) and go to the first unfinished step: "Bắt đầu" / "Học tiếp"."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    course_services.enrollment_start(user=request.user, course=course)
+    progress = course_selectors.course_progress(course=course, user=request.user)
+    return redirect(_next_url(progress, course))
+
+
+@require_POST
+@login_required
+def lesson_complete(request, lesson_id: int):
+    """ "Hoàn thành và tiếp tục": record the lesson and move on to the next unfinished step."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    result = services.lesson_complete(user=request.user, lesson=lesson)
+    course = result.enrollment.course
+    if result.course_completed_now:
+        messages.success(request, _("Chúc mừng! Bạn đã hoàn thành khoá học."))
+        return redirect(course.url)
+    progress = course_selectors.course_progress(course=course, user=request.user)
+    _previous, following = progress.neighbours(lesson.pk)
+    return redirect(following.page.url if following else _next_url(progress, course))
+
+
+@require_POST
+@login_required
+def quiz_start(request, quiz_id: int):
+    quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
+    course = course_selectors.course_of_step(step=quiz)
+    if course is None:
+        raise Http404
+    course_services.enrollment_start(user=request.user, course=course)
+    try:
+        attempt = quiz_services.attempt_start(user=request.user, quiz=quiz)
+    except quiz_services.QuizError as refusal:
+        messages.error(request, refusal.message)
+        return redirect(quiz.url)
+    return redirect("learning:quiz_attempt", attempt_id=attempt.pk)
+
+
+def _posted_answers(request, attempt: QuizAttempt) -> dict[str, list[str]]:
+    """Every posted field except the CSRF token, as lists (duplicates kept, to be judged)."""
+    return {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def quiz_attempt(request, attempt_id: int):
+    """The drawn questions as one plain form; the answers are never in the page."""
+    attempt = get_object_or_404(
+        QuizAttempt.objects.select_related("quiz"), pk=attempt_id, user=request.user
+    )
+    if attempt.status == QuizAttempt.Status.SUBMITTED and request.method == "GET":
+        return redirect("learning:quiz_result", attempt_id=attempt.pk)
+    status, missing, chosen = 200, [], {}
+    if request.method == "POST":
+        posted = _posted_answers(request, attempt)
+        try:
+            services.quiz_submit(user=request.user, attempt_id=attempt.pk, posted=posted)
+            return redirect("learning:quiz_result", attempt_id=attempt.pk)
+        except quiz_services.MissingAnswers as refusal:
+            status, missing, chosen = 400, refusal.keys, posted
+            messages.error(request, refusal.message)
+        except quiz_services.AttemptAlreadySubmitted as refusal:
+            messages.error(request, refusal.message)
+            return redirect("learning:quiz_result", attempt_id=attempt.pk)
+        except quiz_services.QuizError as refusal:
+            messages.error(request, refusal.message)
+            return redirect(attempt.quiz.url)
+    return render(
+        request,
+        "learning/quiz_attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "questions": _questions_for_form(attempt, chosen, missing),
+        },
+        status=status,
+    )
+
+
+def _questions_for_form(attempt: QuizAttempt, chosen: dict, missing: list[str]) -> list[dict]:
+    """The snapshot's questions without the correctness of choices."""
+    return [
+        {
+            "key": q["key"],
+            "number": number,
+            "text": q["text"],
+            "multiple": q["kind"] == "multiple",
+            "missing": q["key"] in missing,
+            "choices": [
+                {
+                    "id": c["id"],
+                    "text": c["text"],
+                    "checked": str(c["id"]) in chosen.get(q["key"], []),
+                }
+                for c in q["choices"]
+            ],
+        }
+        for number, q in enumerate(attempt.snapshot["questions"], start=1)
+    ]
+
+
+@require_GET
+@login_required
+def quiz_result(request, attempt_id: int):
+    attempt = get_object_or_404(
+        QuizAttempt.objects.select_related("quiz"),
+        pk=attempt_id,
+        user=request.user,
+        status=QuizAttempt.Status.SUBMITTED,
+    )
+    quiz = attempt.quiz
+    show_answers = attempt.passed or quiz.show_correct_answers_after_fail
+    questions = []
+    for number, q in enumerate(attempt.snapshot["questions"], start=1):
+        chosen = set(attempt.answers.get(q["key"], []))
+        correct = {c["id"] for c in q["choices"] if c["correct"]}
+        questions.append(
+            {
+                "number": number,
+                "text": q["text"],
+                "explanation": q["explanation"],
+                "right": chosen == correct,
+                "choices": [
+                    {
+                        "text": c["text"],
+                        "chosen": c["id"] in chosen,
+                        "correct": c["correct"] and show_answers,
+                    }
+                    for c in q["choices"]
+                ],
+            }
+        )
+    course = course_selectors.course_of_step(step=quiz)
+    progress = (
+        course_selectors.course_progress(course=course, user=request.user) if course else None
+    )
+    return render(
+        request,
+        "learning/quiz_result.html",
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "questions": questions,
+            "show_answers": show_answers,
+            "attempts_left": quiz_selectors.attempts_left_today(user=request.user, quiz=quiz),
+            "progress": progress,
+        },
+    )
+
+
+@require_GET
+def catalogue(request):
+    """The "Khoá học" menu link: the first published catalogue page."""
+    index = CourseIndexPage.objects.live().order_by("path").first()
+    if index is None:
+        raise Http404
+    return redirect(index.url)
+
+
+@require_GET
+@login_required
+def my_learning(request):
+    """ "Việc học của tôi": courses in progress and completed, with continue buttons."""
+    cards = course_selectors.learner_course_cards(user=request.user)
+    return render(
+        request,
+        "learning/my_learning.html",
+        {
+            "in_progress": [card for card in cards if not card.completed],
+            "completed": [card for card in cards if card.completed],
+        },
+    )

@@ -1,0 +1,177 @@
+"""Quizzes: a QuizPage is a step of a course, with a pool of questions edited inline.
+
+Attempts store a snapshot of what was drawn, so later edits of the quiz never
+change a past result; the per-answer rows feed the editors' item analysis.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+
+from .forms import QuizPageForm
+
+
+class QuizPage(Page):
+    intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
+    pass_mark = models.PositiveSmallIntegerField(
+        _("điểm đạt (%)"), default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    questions_per_attempt = models.PositiveSmallIntegerField(
+        _("số câu mỗi lượt làm"),
+        default=8,
+        validators=[MinValueValidator(1)],
+        help_text=_("Rút ngẫu nhiên từ ngân hàng câu hỏi; thứ tự lựa chọn cũng được xáo trộn."),
+    )
+    max_attempts_per_day = models.PositiveSmallIntegerField(
+        _("số lượt làm tối đa mỗi ngày"), default=3, validators=[MinValueValidator(1)]
+    )
+    show_correct_answers_after_fail = models.BooleanField(
+        _("cho xem đáp án đúng khi chưa đạt"), default=True
+    )
+
+    base_form_class = QuizPageForm
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("questions_per_attempt"),
+                FieldPanel("max_attempts_per_day"),
+                FieldPanel("show_correct_answers_after_fail"),
+            ],
+            heading=_("Cách chấm"),
+        ),
+        InlinePanel("questions", heading=_("Ngân hàng câu hỏi"), label=_("Câu hỏi"), min_num=1),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import step_context
+
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(step_context(step=self, user=request.user))
+        if request.user.is_authenticated:
+            context["open_attempt"] = selectors.open_attempt(user=request.user, quiz=self)
+            context["attempts_left"] = selectors.attempts_left_today(user=request.user, quiz=self)
+            context["history"] = selectors.attempt_history(user=request.user, quiz=self)
+        context["question_count"] = min(self.questions_per_attempt, self.questions.count())
+        return context
+
+    class Meta:
+        verbose_name = _("bài kiểm tra")
+
+
+class Question(ClusterableModel, Orderable):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Một đáp án đúng")
+        MULTIPLE = "multiple", _("Nhiều đáp án đúng")
+        TRUE_FALSE = "true_false", _("Đúng / Sai")
+
+    page = ParentalKey(QuizPage, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(_("câu hỏi"), max_length=1000)
+    kind = models.CharField(_("loại câu hỏi"), max_length=20, choices=Kind, default=Kind.SINGLE)
+    explanation = models.TextField(_("giải thích"), help_text=_("Hiện sau khi nộp bài."))
+
+    panels = [
+        FieldPanel("text"),
+        FieldPanel("kind"),
+        InlinePanel("choices", label=_("Lựa chọn"), min_num=2),
+        FieldPanel("explanation"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Choice(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("lựa chọn"), max_length=500)
+    is_correct = models.BooleanField(_("đúng"), default=False)
+
+    panels = [FieldPanel("text"), FieldPanel("is_correct")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("lựa chọn")
+        verbose_name_plural = _("lựa chọn")
+
+    def __str__(self):
+        return self.text
+
+
+class QuizAttempt(models.Model):
+    """One sitting of a quiz: the drawn questions (snapshot), the answers and the score."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Đang làm")
+        SUBMITTED = "submitted", _("Đã nộp")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    quiz = models.ForeignKey(QuizPage, on_delete=models.CASCADE, related_name="attempts")
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    # {"questions": [{"key", "question_id", "text", "kind", "explanation",
+    #                 "choices": [{"id", "text", "correct"}]}], "pass_mark": 70}
+    snapshot = models.JSONField()
+    # {"q1": [choice ids], ...}
+    answers = models.JSONField(default=dict, blank=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField()
+    score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt làm bài")
+        verbose_name_plural = _("lượt làm bài")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(status="open"),
+                name="one_open_attempt_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | Q(submitted_at__isnull=False, score_percent__isnull=False),
+                name="submitted_attempt_has_score",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "quiz", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.quiz} · {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class AttemptAnswer(models.Model):
+    """The learner's answer to one drawn question: the source of item analysis."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="answer_rows")
+    # Null once an editor deletes the question; the attempt's snapshot keeps its text.
+    question = models.ForeignKey(Question, on_delete=models.SET_NULL, null=True, related_name="+")
+    chosen = models.ManyToManyField(Choice, related_name="+", blank=True)
+    is_correct = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt_id} · {self.question_id} · {self.is_correct}"
