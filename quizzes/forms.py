@@ -22,9 +22,11 @@ def question_errors(kind: str, choices: list[tuple[str, bool]]) -> list[str]:
 class QuizPageForm(WagtailAdminPageForm):
     def clean(self):
         cleaned = super().clean()
+        kept = 0
         for form in self.formsets["questions"].forms:
-            if not form.is_valid() or form.cleaned_data.get("DELETE"):
+            if not form.is_valid() or not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
+            kept += 1
             choice_forms = form.formsets["choices"].forms
             choices = [
                 (f.cleaned_data.get("text", ""), bool(f.cleaned_data.get("is_correct")))
@@ -33,4 +35,6 @@ class QuizPageForm(WagtailAdminPageForm):
             ]
             for error in question_errors(form.cleaned_data.get("kind", "single"), choices):
                 form.add_error(None, error)
+        if kept == 0:
+            self.add_error(None, _("Bài kiểm tra cần ít nhất một câu hỏi."))
         return cleaned

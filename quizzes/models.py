@@ -50,7 +50,7 @@ class QuizPage(Page):
             ],
             heading=_("Cách chấm"),
         ),
-        InlinePanel("questions", heading=_("Ngân hàng câu hỏi"), label=_("Câu hỏi"), min_num=1),
+        InlinePanel("questions", heading=_("Ngân hàng câu hỏi"), label=_("Câu hỏi")),
     ]
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []
@@ -87,7 +87,7 @@ class Question(ClusterableModel, Orderable):
     panels = [
         FieldPanel("text"),
         FieldPanel("kind"),
-        InlinePanel("choices", label=_("Lựa chọn"), min_num=2),
+        InlinePanel("choices", label=_("Lựa chọn")),
         FieldPanel("explanation"),
     ]
 

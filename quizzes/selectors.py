@@ -1,11 +1,12 @@
 """Reads about quizzes and attempts."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import AttemptAnswer, QuizAttempt, QuizPage
+from .models import AttemptAnswer, Question, QuizAttempt, QuizPage
 
 
 def _today_start() -> datetime.datetime:
@@ -36,12 +37,30 @@ def attempt_history(*, user, quiz: QuizPage, limit: int = 10) -> QuerySet[QuizAt
     ).order_by("-submitted_at")[:limit]
 
 
-def quiz_item_analysis(*, quiz: QuizPage) -> list[dict]:
+@dataclass
+class QuestionStats:
+    """How learners answered one question of the pool."""
+
+    question: Question
+    answers: int
+    correct: int
+    top_wrong_choice: str
+    top_wrong_times: int
+
+    @property
+    def text(self) -> str:
+        return self.question.text
+
+    @property
+    def percent_correct(self) -> int | None:
+        return round(100 * self.correct / self.answers) if self.answers else None
+
+
+def quiz_item_analysis(*, quiz: QuizPage) -> list[QuestionStats]:
     """Per question of the quiz: answers, share correct, and the most chosen wrong choice.
 
     Three aggregate queries, whatever the number of attempts.
     """
-    questions = list(quiz.questions.all())
     stats = {
         row["question_id"]: row
         for row in AttemptAnswer.objects.filter(question__page=quiz)
@@ -54,25 +73,26 @@ def quiz_item_analysis(*, quiz: QuizPage) -> list[dict]:
         )
         .values("attemptanswer__question_id", "choice__text")
         .annotate(times=Count("id"))
-        .order_by("attemptanswer__question_id", "-times")
+        .order_by("attemptanswer__question_id", "-times", "choice__text")
     )
     top_wrong: dict[int, tuple[str, int]] = {}
     for row in wrong_choice_counts:
         top_wrong.setdefault(row["attemptanswer__question_id"], (row["choice__text"], row["times"]))
-    rows = []
-    for question in questions:
-        row = stats.get(question.pk, {"answers": 0, "correct": 0})
-        wrong_text, wrong_times = top_wrong.get(question.pk, ("", 0))
-        rows.append(
-            {
-                "question": question,
-                "answers": row["answers"],
-                "correct": row["correct"],
-                "percent_correct": round(100 * row["correct"] / row["answers"])
-                if row["answers"]
-                else None,
-                "top_wrong_choice": wrong_text,
-                "top_wrong_times": wrong_times,
-            }
+    return [
+        QuestionStats(
+            question=question,
+            answers=stats.get(question.pk, {}).get("answers", 0),
+            correct=stats.get(question.pk, {}).get("correct", 0),
+            top_wrong_choice=top_wrong.get(question.pk, ("", 0))[0],
+            top_wrong_times=top_wrong.get(question.pk, ("", 0))[1],
         )
-    return rows
+        for question in quiz.questions.all()
+    ]
+
+
+def quiz_overview() -> QuerySet[QuizPage]:
+    """Every quiz with its submitted attempts and passes, for the editors' report."""
+    return QuizPage.objects.annotate(
+        attempt_count=Count("attempts", filter=Q(attempts__status=QuizAttempt.Status.SUBMITTED)),
+        pass_count=Count("attempts", filter=Q(attempts__passed=True)),
+    ).order_by("path")
