@@ -8,6 +8,7 @@ the certificate when that app arrives).
 from django.db import transaction
 
 from accounts.models import Notice
+from certificates import services as certificate_services
 from courses import services as course_services
 from courses.models import Enrollment, LessonPage
 from quizzes import services as quiz_services
@@ -15,7 +16,12 @@ from quizzes.models import QuizAttempt
 
 
 def course_completed(*, enrollment: Enrollment) -> None:
-    """Everything that follows a finished course, in the completing transaction."""
+    """Everything that follows a finished course, in the completing transaction.
+
+    The certificate row is created here, pending; its PDF is rendered by a
+    worker after the transaction commits.
+    """
+    certificate_services.certificate_issue(enrollment=enrollment)
     Notice.objects.get_or_create(
         user=enrollment.user,
         key=f"course_completed:{enrollment.course_id}",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("ngon-ngu/", set_language, name="set_language"),
     path("", include("accounts.urls")),
     path("hoc/", include("learning.urls_journey")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

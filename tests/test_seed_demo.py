@@ -41,5 +41,9 @@ def test_seed_demo_is_idempotent_and_gives_demo_learners_progress(db):
     assert counts[0] == 7 and counts[2] == 7 and enrollments > 0
     assert all(page.live for page in CoursePage.objects.all())
     call_command("seed_demo")
-    assert (CoursePage.objects.count(), LessonPage.objects.count(), QuizPage.objects.count()) == counts
+    assert (
+        CoursePage.objects.count(),
+        LessonPage.objects.count(),
+        QuizPage.objects.count(),
+    ) == counts
     assert Enrollment.objects.count() == enrollments

@@ -196,7 +196,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # An unacknowledged task (its worker killed) is delivered again after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 else:
     # Embedded default: a queue in files, shared by the web process and the
     # worker that `make run` starts beside it. No server needed.
@@ -216,7 +217,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-certificates": {
+        "task": "certificates.tasks.requeue_stale_certificates",
+        "schedule": 60.0,
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_QUEUE_DIR / "beat-schedule")
 
 LOGGING = {
@@ -226,6 +232,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         name: {"level": "WARNING"}
-        for name in ("axes", "wagtail", "django_tasks", "django.tasks", "modelsearch")
+        for name in (
+            "axes",
+            "wagtail",
+            "django_tasks",
+            "django.tasks",
+            "modelsearch",
+            "weasyprint",
+            "fontTools",
+        )
     },
 }
+
+# Certificates' PDFs: personal data, outside MEDIA_ROOT, served only through a checked view.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))

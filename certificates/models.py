@@ -1,0 +1,188 @@
+"""Certificates: issued once per learner and course, frozen, rendered by a worker, verifiable.
+
+What a certificate says (name, course, date, organisation, signer, template
+version) is copied into the row when it is issued, and the finished PDF's
+SHA-256 is kept beside it: later edits of the learner, the course or the
+template change nothing already issued. A reissue is a new row; the old one
+stays, marked replaced.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+# PDFs are personal data: kept outside MEDIA_ROOT, served only through a view
+# that checks who is asking.
+private_storage = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe: what the QR code carries."""
+    return secrets.token_urlsafe(24)
+
+
+@register_setting(icon="doc-full")
+class CertificateSettings(BaseSiteSetting):
+    """What the certificate shows besides the learner and course; each save is a new version."""
+
+    organisation_name = models.CharField(
+        _("tên đơn vị cấp"), max_length=200, default="Ban Chỉ đạo phong trào Bình dân học vụ số"
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signer_name = models.CharField(_("người ký"), max_length=120, default="Nguyễn Văn An")
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=160, default="Trưởng ban")
+    signature = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("ảnh chữ ký"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    footer_text = models.CharField(
+        _("dòng chân trang"),
+        max_length=300,
+        blank=True,
+        default="Giấy chứng nhận này được cấp trực tuyến; quét mã QR để kiểm tra.",
+    )
+
+    panels = [
+        FieldPanel("organisation_name"),
+        FieldPanel("logo"),
+        FieldPanel("signer_name"),
+        FieldPanel("signer_title"),
+        FieldPanel("signature"),
+        FieldPanel("footer_text"),
+    ]
+
+    class Meta:
+        verbose_name = _("mẫu giấy chứng nhận")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        TemplateVersion.objects.record(self)
+
+
+class TemplateVersionManager(models.Manager):
+    def record(self, settings_row: CertificateSettings) -> "TemplateVersion":
+        """Store the settings as a new version, unless they equal the latest."""
+        values = {
+            "organisation_name": settings_row.organisation_name,
+            "signer_name": settings_row.signer_name,
+            "signer_title": settings_row.signer_title,
+            "footer_text": settings_row.footer_text,
+            "logo_path": settings_row.logo.file.name if settings_row.logo else "",
+            "signature_path": settings_row.signature.file.name if settings_row.signature else "",
+        }
+        latest = self.order_by("-number").first()
+        if latest and all(getattr(latest, key) == value for key, value in values.items()):
+            return latest
+        return self.create(number=(latest.number + 1) if latest else 1, **values)
+
+
+class TemplateVersion(models.Model):
+    """A frozen copy of the certificate settings; certificates point at the one they used."""
+
+    number = models.PositiveIntegerField(_("phiên bản"), unique=True)
+    organisation_name = models.CharField(max_length=200)
+    signer_name = models.CharField(max_length=120)
+    signer_title = models.CharField(max_length=160)
+    footer_text = models.CharField(max_length=300, blank=True)
+    logo_path = models.CharField(max_length=255, blank=True)
+    signature_path = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TemplateVersionManager()
+
+    class Meta:
+        verbose_name = _("phiên bản mẫu chứng nhận")
+        verbose_name_plural = _("các phiên bản mẫu chứng nhận")
+
+    def __str__(self):
+        return f"v{self.number} · {self.organisation_name}"
+
+
+class CertificateCounter(models.Model):
+    """The last certificate number given out in a year."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chuẩn bị")
+        READY = "ready", _("Đã cấp")
+        FAILED = "failed", _("Lỗi khi tạo")
+        REVOKED = "revoked", _("Đã thu hồi")
+        REPLACED = "replaced", _("Đã được cấp lại")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage", on_delete=models.SET_NULL, null=True, related_name="certificates"
+    )
+    number = models.CharField(_("số hiệu"), max_length=20, unique=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    # Frozen at issue time.
+    full_name = models.CharField(_("họ và tên"), max_length=150)
+    course_title = models.CharField(_("khoá học"), max_length=255)
+    completed_on = models.DateField(_("ngày hoàn thành"))
+    template_version = models.ForeignKey(
+        TemplateVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    # The rendered document.
+    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # Revocation and reissue.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(_("lý do thu hồi"), max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
+
+    class Meta:
+        verbose_name = _("giấy chứng nhận")
+        verbose_name_plural = _("giấy chứng nhận")
+        constraints = [
+            # One certificate in force per learner and course; replaced ones stay as history.
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=~Q(status="replaced"),
+                name="one_certificate_per_learner_and_course",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(pdf_sha256=""),
+                name="ready_certificate_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | Q(revoked_at__isnull=False),
+                name="revoked_certificate_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "issued_at"])]
+
+    def __str__(self):
+        return f"{self.number} · {self.full_name} · {self.course_title}"

@@ -1,0 +1,161 @@
+"""Writes about certificates: issue, render, revoke, reissue, re-queue."""
+
+import datetime
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from courses.models import Enrollment
+
+from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
+
+# A pending certificate older than this is presumed lost (a dropped message, a
+# broker that was down at completion time) and is queued again by the sweep.
+STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+
+
+def _current_template_version() -> TemplateVersion:
+    latest = TemplateVersion.objects.order_by("-number").first()
+    if latest is not None:
+        return latest
+    settings_row = CertificateSettings.objects.order_by("pk").first() or CertificateSettings()
+    return TemplateVersion.objects.record(settings_row)
+
+
+def _next_number(year: int) -> str:
+    """ "HVS-2026-000123": numbered per year, without gaps, under a row lock."""
+    counter, _created = CertificateCounter.objects.select_for_update().get_or_create(year=year)
+    CertificateCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"HVS-{year}-{counter.last:06d}"
+
+
+def _queue_render(certificate: Certificate) -> None:
+    from .tasks import render_certificate  # tasks import services
+
+    render_certificate.delay_on_commit(certificate.pk)
+
+
+@transaction.atomic
+def certificate_issue(*, enrollment: Enrollment) -> Certificate:
+    """Issue the certificate for a completed enrolment, once, in the completing transaction.
+
+    The row is created `pending` with everything it will say frozen; a worker
+    renders the PDF after commit.
+    """
+    if (
+        existing := Certificate.objects.exclude(status=Certificate.Status.REPLACED)
+        .filter(user_id=enrollment.user_id, course_id=enrollment.course_id)
+        .first()
+    ):
+        return existing
+    completed_at = enrollment.completed_at or timezone.now()
+    try:
+        with transaction.atomic():
+            certificate = Certificate.objects.create(
+                user_id=enrollment.user_id,
+                course_id=enrollment.course_id,
+                number=_next_number(timezone.localtime(completed_at).year),
+                full_name=enrollment.user.full_name,
+                course_title=enrollment.course.title,
+                completed_on=timezone.localtime(completed_at).date(),
+                template_version=_current_template_version(),
+            )
+    except IntegrityError:  # issued by a concurrent request: one certificate, not two
+        return Certificate.objects.exclude(status=Certificate.Status.REPLACED).get(
+            user_id=enrollment.user_id, course_id=enrollment.course_id
+        )
+    _queue_render(certificate)
+    return certificate
+
+
+def certificate_render(*, certificate_id: int) -> Certificate | None:
+    """Render and store the PDF of a pending (or failed) certificate; done ones are left alone.
+
+    Idempotent: the row is locked while rendering, and a certificate already
+    ready is not rendered again, so a redelivered task changes nothing.
+    """
+    from .pdf import render_pdf
+
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update()
+            .select_related("template_version")
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if certificate is None or certificate.status not in (
+            Certificate.Status.PENDING,
+            Certificate.Status.FAILED,
+        ):
+            return certificate
+        pdf_bytes = render_pdf(certificate)
+        if certificate.pdf:
+            certificate.pdf.delete(save=False)
+        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
+        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+        certificate.status = Certificate.Status.READY
+        certificate.rendered_at = timezone.now()
+        certificate.error = ""
+        certificate.save()
+    return certificate
+
+
+def certificate_mark_failed(*, certificate_id: int, error: str) -> None:
+    """Record why rendering failed for good (after the last retry)."""
+    Certificate.objects.filter(pk=certificate_id, status=Certificate.Status.PENDING).update(
+        status=Certificate.Status.FAILED, error=error[:2000]
+    )
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
+    """Withdraw a certificate; the verification page then says so, with the reason and date."""
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_reason = reason.strip()[:300]
+    certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate) -> Certificate:
+    """A new version with today's name, course title and template; the old one stays, replaced."""
+    old = Certificate.objects.select_for_update().select_related("user").get(pk=certificate.pk)
+    old.status = Certificate.Status.REPLACED
+    old.save(update_fields=["status"])
+    new = Certificate.objects.create(
+        user_id=old.user_id,
+        course_id=old.course_id,
+        number=_next_number(timezone.localdate().year),
+        full_name=old.user.full_name,
+        course_title=old.course.title if old.course else old.course_title,
+        completed_on=old.completed_on,
+        template_version=_current_template_version(),
+        replaces=old,
+    )
+    _queue_render(new)
+    return new
+
+
+def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDING_AFTER) -> int:
+    """Queue again the certificates left pending (and, if asked, failed); returns how many."""
+    statuses = [Certificate.Status.PENDING] + (
+        [Certificate.Status.FAILED] if include_failed else []
+    )
+    stale = Certificate.objects.filter(
+        status__in=statuses, issued_at__lte=timezone.now() - older_than
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    if include_failed:
+        Certificate.objects.filter(pk__in=ids, status=Certificate.Status.FAILED).update(
+            status=Certificate.Status.PENDING, error=""
+        )
+    from .tasks import render_certificate
+
+    for certificate_id in ids:
+        render_certificate.delay(certificate_id)
+    return len(ids)

@@ -1,0 +1,38 @@
+"""Background work for certificates. Each task loads rows by id and calls one service."""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+# Worth another try: the database or the disk was briefly unavailable.
+TRANSIENT_ERRORS = (DatabaseError, OSError)
+MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def render_certificate(self, certificate_id: int) -> None:
+    """Render one certificate's PDF. Idempotent, so redelivery after a crash is safe."""
+    try:
+        services.certificate_render(certificate_id=certificate_id)
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= MAX_RETRIES:
+            services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))
+            log.exception("certificate %s failed after %s retries", certificate_id, MAX_RETRIES)
+            return
+        # 2, 4, 8, 16, 32 seconds
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+    except Exception as error:
+        # Not transient (a bad template, a broken image): retrying would fail the same way.
+        services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))
+        log.exception("certificate %s failed", certificate_id)
+
+
+@shared_task(acks_late=True)
+def requeue_stale_certificates() -> int:
+    """The periodic sweep: no completion goes without its certificate, even if a message was lost."""
+    return services.certificates_requeue()

@@ -1,0 +1,266 @@
+"""Certificates: issued at completion, rendered by the task, frozen, verifiable, revocable."""
+
+import hashlib
+import subprocess
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import Role, User
+from certificates import services
+from certificates.models import Certificate, CertificateSettings
+from certificates.selectors import certificate_verify
+from courses.models import Enrollment, LessonPage
+
+from .courses_helpers import make_course
+
+pytestmark = pytest.mark.usefixtures("_private_media")
+
+
+@pytest.fixture
+def _private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    from certificates.models import private_storage
+
+    private_storage._location = str(tmp_path)  # noqa: SLF001 - storage was built at import
+    for attribute in ("base_location", "location"):
+        private_storage.__dict__.pop(attribute, None)
+    cache.clear()
+
+
+def complete_course(client, user, course, capture):
+    client.force_login(user)
+    client.post(reverse("learning:course_start", args=[course.pk]))
+    with capture(execute=True):
+        for lesson in LessonPage.objects.child_of(course).order_by("path"):
+            client.post(reverse("learning:lesson_complete", args=[lesson.pk]))
+    return Certificate.objects.get(user=user, course=course)
+
+
+def pdf_text(certificate) -> str:
+    path = certificate.pdf.path
+    return subprocess.run(
+        ["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def course(db):
+    return make_course(lessons=2, slug="thanh-toan")
+
+
+def test_completing_a_course_issues_one_certificate_rendered_by_the_task(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    certificate.refresh_from_db()
+    assert certificate.status == "ready"
+    assert certificate.number.startswith("HVS-") and len(certificate.token) >= 32
+    assert certificate.pdf_sha256 == hashlib.sha256(certificate.pdf.read()).hexdigest()
+    text = pdf_text(certificate)
+    assert "GIẤY CHỨNG NHẬN" in text
+    assert "Nguyễn Thị Hồng Nhung" in text  # every diacritic, as stored
+    assert course.title in text and certificate.number in text
+    assert "Ngày " in text and " tháng " in text and " năm " in text
+    # completing again (a replayed request) issues nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        services.certificate_issue(enrollment=Enrollment.objects.get(user=learner, course=course))
+    assert Certificate.objects.filter(user=learner).count() == 1
+    page = client.get(reverse("certificates:mine")).content.decode()
+    assert (
+        certificate.number in page
+        and reverse("certificates:download", args=[certificate.number]) in page
+    )
+
+
+def test_rendering_twice_changes_nothing(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    certificate.refresh_from_db()
+    before = (certificate.pdf.name, certificate.pdf_sha256, certificate.rendered_at)
+    services.certificate_render(certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    assert (certificate.pdf.name, certificate.pdf_sha256, certificate.rendered_at) == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguyễn Thị Hồng Nhung Tôn Nữ Hoàng Hạnh Phúc Đặng Ngọc Bảo Trâm Lê Quang Minh Khôi Phạm Thị",
+        "<b>Trần</b> Văn <script>alert(1)</script>",
+    ],
+)
+def test_long_names_fit_and_html_is_printed_as_text(units, course, name):
+    user = User.objects.create_user(
+        phone="0988777666", password="x", full_name=name, ward=units["Phường Sài Gòn"]
+    )
+    enrollment = Enrollment.objects.create(user=user, course=course)
+    certificate = services.certificate_issue(enrollment=enrollment)
+    services.certificate_render(certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    text = " ".join(pdf_text(certificate).split())
+    assert " ".join(name.split()) in text
+    pages = subprocess.run(["pdfinfo", certificate.pdf.path], capture_output=True, text=True).stdout
+    assert "Pages:           1" in pages and "841.89 x 595.276" in pages  # one A4 landscape page
+
+
+def test_a_certificate_is_frozen_until_an_admin_reissues_it(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    certificate.refresh_from_db()
+    first_hash = certificate.pdf_sha256
+    learner.full_name = "Nguyễn Hồng Nhung"
+    learner.save()
+    course.title = "Tên khoá mới"
+    course.save_revision().publish()
+    from wagtail.models import Site
+
+    template = CertificateSettings.objects.create(
+        site=Site.objects.get(is_default_site=True),
+        organisation_name="Đơn vị mới",
+        signer_name="Người ký mới",
+    )
+    certificate.refresh_from_db()
+    assert certificate.full_name == "Nguyễn Thị Hồng Nhung" and certificate.pdf_sha256 == first_hash
+    assert certificate_verify(token=certificate.token).outcome == "genuine"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = services.certificate_reissue(certificate=certificate)
+    new.refresh_from_db()
+    certificate.refresh_from_db()
+    assert (
+        new.status == "ready"
+        and new.full_name == "Nguyễn Hồng Nhung"
+        and new.course_title == "Tên khoá mới"
+    )
+    assert new.template_version.organisation_name == template.organisation_name
+    assert "ĐƠN VỊ MỚI" in pdf_text(new) and "Người ký mới" in pdf_text(new)
+    assert certificate.status == "replaced" and certificate.replaced_by == new
+    assert certificate_verify(number=certificate.number).outcome == "replaced"
+    assert certificate_verify(number=new.number).outcome == "genuine"
+
+
+def test_revoked_certificates_say_so_with_reason_and_date(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    services.certificate_revoke(certificate=certificate, reason="Cấp nhầm người")
+    page = client.get(reverse("certificates:verify", args=[certificate.token])).content.decode()
+    assert "đã bị thu hồi" in page and "Cấp nhầm người" in page
+
+
+def test_public_page_shows_only_what_it_should(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    client.logout()
+    response = client.get(reverse("certificates:verify", args=[certificate.token]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Giấy chứng nhận hợp lệ" in page
+    assert "Nguyễn Thị Hồng Nhung" in page and certificate.number in page
+    for private in ("0912", "+8491", "Phường Sài Gòn", f"/{learner.pk}/"):
+        assert private not in page
+    assert (
+        response["X-Robots-Tag"].startswith("noindex") and 'name="robots" content="noindex' in page
+    )
+    by_number = client.get(reverse("certificates:verify_form"), {"so": certificate.number.lower()})
+    assert "Giấy chứng nhận hợp lệ" in by_number.content.decode()
+
+
+def test_a_changed_pdf_on_disk_no_longer_verifies(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    certificate.refresh_from_db()
+    with open(certificate.pdf.path, "ab") as stored:
+        stored.write(b"%% edited")
+    assert certificate_verify(token=certificate.token).outcome == "tampered"
+
+
+def test_random_tokens_are_unknown_and_the_rate_limit_engages(client, db):
+    statuses = [
+        client.get(reverse("certificates:verify", args=[f"random-token-{n}"])).status_code
+        for n in range(40)
+    ]
+    assert statuses[:30] == [404] * 30
+    assert set(statuses[30:]) == {429}
+    assert client.get(reverse("certificates:verify", args=["x" * 500])).status_code in (404, 429)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("owner", 200),
+        ("ward_cadre", 200),
+        ("other_ward_cadre", 404),
+        ("other_learner", 404),
+        ("admin", 200),
+        ("anonymous", 302),
+    ],
+)
+def test_pdf_download_is_for_owner_cadres_of_the_ward_and_admins(
+    client, learner, units, course, django_capture_on_commit_callbacks, who, status
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    people = {"owner": learner}
+    people["ward_cadre"] = User.objects.create_user(
+        phone="0901000001", password="x", full_name="Cán bộ", role=Role.WARD_CADRE
+    )
+    people["ward_cadre"].managed_wards.add(units["Phường Sài Gòn"])
+    people["other_ward_cadre"] = User.objects.create_user(
+        phone="0901000002", password="x", full_name="Cán bộ khác", role=Role.WARD_CADRE
+    )
+    people["other_ward_cadre"].managed_wards.add(units["Phường Ba Đình"])
+    people["other_learner"] = User.objects.create_user(
+        phone="0901000003", password="x", full_name="Học viên khác", ward=units["Phường Sài Gòn"]
+    )
+    people["admin"] = User.objects.create_superuser(
+        phone="0901000004", password="x", full_name="Quản trị"
+    )
+    client.logout()
+    if who != "anonymous":
+        client.force_login(people[who])
+    response = client.get(reverse("certificates:download", args=[certificate.number]))
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_a_render_error_marks_the_certificate_failed_with_the_error(learner, course, monkeypatch):
+    from certificates import pdf, tasks
+
+    enrollment = Enrollment.objects.create(user=learner, course=course)
+    certificate = services.certificate_issue(enrollment=enrollment)
+    monkeypatch.setattr(pdf, "render_pdf", lambda c: (_ for _ in ()).throw(ValueError("mẫu hỏng")))
+    tasks.render_certificate.apply(args=[certificate.pk])
+    certificate.refresh_from_db()
+    assert certificate.status == "failed" and "mẫu hỏng" in certificate.error
+    monkeypatch.undo()
+    assert (
+        services.certificates_requeue(
+            include_failed=True, older_than=__import__("datetime").timedelta(0)
+        )
+        == 1
+    )
+    certificate.refresh_from_db()
+    assert certificate.status == "ready"
+
+
+def test_sweep_requeues_only_stale_pending_certificates(learner, course):
+    import datetime
+
+    from django.utils import timezone
+
+    enrollment = Enrollment.objects.create(user=learner, course=course)
+    certificate = services.certificate_issue(enrollment=enrollment)  # its message "lost": never ran
+    assert services.certificates_requeue() == 0  # too fresh to presume lost
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    assert services.certificates_requeue() == 1
+    certificate.refresh_from_db()
+    assert certificate.status == "ready"
