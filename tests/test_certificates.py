@@ -264,3 +264,46 @@ def test_sweep_requeues_only_stale_pending_certificates(learner, course):
     assert services.certificates_requeue() == 1
     certificate.refresh_from_db()
     assert certificate.status == "ready"
+
+
+def test_admin_revokes_and_reissues_from_the_wagtail_admin(
+    client, learner, course, django_capture_on_commit_callbacks
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    admin = User.objects.create_superuser(phone="0901000009", password="x", full_name="Quản trị")
+    client.force_login(admin)
+    assert client.get(reverse("certificate_admin:index")).status_code == 200
+    inspect = client.get(
+        reverse("certificate_admin:inspect", args=[certificate.pk])
+    ).content.decode()
+    assert reverse("certificate_admin:revoke", args=[certificate.pk]) in inspect
+    assert client.get(reverse("certificate_admin:edit", args=[certificate.pk])).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("certificate_admin:reissue", args=[certificate.pk]))
+    new = Certificate.objects.exclude(pk=certificate.pk).get()
+    assert new.replaces_id == certificate.pk and new.status == "ready"
+    response = client.post(reverse("certificate_admin:revoke", args=[new.pk]), {"reason": ""})
+    assert response.status_code == 200
+    client.post(
+        reverse("certificate_admin:revoke", args=[new.pk]), {"reason": "Gian lận khi làm bài"}
+    )
+    new.refresh_from_db()
+    assert new.status == "revoked" and new.revoked_reason == "Gian lận khi làm bài"
+    failed_list = client.get(reverse("certificate_admin:index"), {"status": "failed"})
+    assert failed_list.status_code == 200
+
+
+def test_requeue_command_retries_failed_certificates(learner, course):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    certificate = services.certificate_issue(
+        enrollment=Enrollment.objects.create(user=learner, course=course)
+    )
+    Certificate.objects.filter(pk=certificate.pk).update(status="failed", error="boom")
+    out = StringIO()
+    call_command("requeue_certificates", "--failed", stdout=out)
+    assert "Queued 1" in out.getvalue()
+    certificate.refresh_from_db()
+    assert certificate.status == "ready" and certificate.error == ""
