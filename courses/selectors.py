@@ -187,6 +187,7 @@ def _live_children_per_parent(courses: list[CoursePage]) -> dict[str, int]:
             .filter(depth=depth + 1)
             .annotate(parent_path=Substr("path", 1, depth * Page.steplen))
             .filter(parent_path__in=paths)
+            .order_by()  # the tree's default ordering by path would split the groups
             .values("parent_path")
             .annotate(count=Count("id"))
         )

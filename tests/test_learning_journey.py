@@ -256,3 +256,14 @@ def test_editing_a_quiz_later_does_not_change_a_past_result(client, learner, cou
     quiz.questions.all().delete()
     html = client.get(reverse("learning:quiz_result", args=[attempt.pk])).content.decode()
     assert "Câu hỏi số" in html and "100%" in html
+
+
+def test_catalogue_cards_count_the_steps_and_show_progress(client, learner, course):
+    page = client.get(course.get_parent().url).content.decode()
+    assert "3 bước" in page and course.title in page
+    client.force_login(learner)
+    first, *_rest = steps(course)
+    client.post(reverse("learning:course_start", args=[course.pk]))
+    client.post(reverse("learning:lesson_complete", args=[first.pk]))
+    page = client.get(course.get_parent().url).content.decode()
+    assert "Đã học 33%" in page

@@ -196,8 +196,13 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # An unacknowledged task (its worker killed) is delivered again after this long.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task (its worker killed) is delivered again after this long.
+        "visibility_timeout": 600,
+        # A broker that does not answer must not hold a learner's request for long.
+        "socket_connect_timeout": 3,
+        "socket_timeout": 5,
+    }
 else:
     # Embedded default: a queue in files, shared by the web process and the
     # worker that `make run` starts beside it. No server needed.
