@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test setup install messages lint check-deploy migrate-check serve worker clean
+.PHONY: run test setup system-deps install messages lint check-deploy migrate-check clean
 
 $(UV):
 	python3 -m venv .tools
@@ -25,7 +25,17 @@ install: .venv/.installed
 messages: install
 	.venv/bin/pybabel compile --domain=django --directory=locale --statistics
 
-setup: install messages
+# WeasyPrint (certificates) needs Pango from the system; installed here when we may.
+system-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else \
+	    echo "Certificates need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; \
+	  fi; \
+	fi
+
+setup: system-deps install messages
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v0
 	$(MANAGE) load_units
@@ -42,7 +52,7 @@ run: setup
 	  $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 # The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL and Redis (see .ci/run).
-test: install messages
+test: system-deps install messages
 	mkdir -p var
 	.venv/bin/pytest $(PYTEST_ARGS)
 
