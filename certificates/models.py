@@ -7,6 +7,7 @@ template change nothing already issued. A reissue is a new row; the old one
 stays, marked replaced.
 """
 
+import os
 import secrets
 
 from django.conf import settings
@@ -18,9 +19,27 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-# PDFs are personal data: kept outside MEDIA_ROOT, served only through a view
-# that checks who is asking.
-private_storage = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+class PrivateStorage(FileSystemStorage):
+    """Files that are personal data: outside MEDIA_ROOT, served only through a checked view.
+
+    The folder is read from settings.PRIVATE_MEDIA_ROOT when used, so it is not
+    baked into migrations and follows settings overrides.
+    """
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+private_storage = PrivateStorage()
 
 
 def new_token() -> str:

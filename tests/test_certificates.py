@@ -21,11 +21,6 @@ pytestmark = pytest.mark.usefixtures("_private_media")
 @pytest.fixture
 def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    from certificates.models import private_storage
-
-    private_storage._location = str(tmp_path)  # noqa: SLF001 - storage was built at import
-    for attribute in ("base_location", "location"):
-        private_storage.__dict__.pop(attribute, None)
     cache.clear()
 
 

@@ -1,0 +1,821 @@
+#!/usr/bin/env python
+"""Certificate PDFs: render time, size and memory in one process, and worker throughput.
+
+    .venv/bin/python bench/certificates.py [--renders 300] [--naive 30] [--queue 500]
+
+What it does, each run from scratch (nothing in the repository is written):
+
+1. Creates a fresh PostgreSQL database (hocvuso_bench_cert, dropped first if it
+   exists), migrates it with the production settings, and creates through the ORM
+   one learner per certificate (Vietnamese names with diacritics, some 80+
+   characters), two courses, and the certificate rows, all `pending`: R for the
+   in-process part, Q for the worker part. No task is queued at this point.
+2. In-process rendering (one child process): `certificates.pdf.render_pdf(cert)`
+   R times in a row. Prints median/p95 ms per PDF, PDF size, and the process's
+   peak (ru_maxrss) and current (/proc/self/statm) resident memory at render
+   R/3, 2R/3 and R. Then, in the same process, the "naive" way as a baseline:
+   a fresh FontConfiguration and CSS for every PDF (same HTML, same pdf.css and
+   @font-face rules), N times, and the ratio of the medians.
+   Targets: median ≤ 50 ms, RSS growth < 5 MiB from render R/3 to R, PDF ≤ 40 KB.
+3. Worker throughput: starts ONE `celery -A learning worker --concurrency=2`
+   (production settings, Redis database 13, PDFs into a temporary
+   PRIVATE_MEDIA_ROOT), queues Q `render_certificate` tasks for committed
+   pending rows, and polls the database (every 0.5 s, at most --timeout s) until
+   all are `ready`. Prints certificates/s; checks that exactly Q are ready and
+   that each stored file matches its pdf_sha256.
+4. Stops the worker, flushes Redis database 13, drops the database, removes the
+   temporary directory.
+
+Every loop is bounded in count and time; each subprocess has a timeout.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import secrets
+import shlex
+import shutil
+import signal
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = ROOT / ".venv" / "bin" / "python"
+CELERY = ROOT / ".venv" / "bin" / "celery"
+DB_NAME = "hocvuso_bench_cert"
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+MARKER = "BENCH_JSON "
+MEDIAN_TARGET_MS = 50.0
+GROWTH_TARGET_MIB = 5.0
+SIZE_TARGET_KB = 40.0  # KB = 1024 bytes here, as everywhere in this script
+RENDER_DEADLINE_S = 240.0  # the in-process part stops early (and says so) after this
+POLL_INTERVAL_S = 0.5
+MIB = 1024 * 1024
+
+# Slugs of the two courses the seed creates: one for in-process renders, one for the worker.
+RENDER_COURSE = "bench-cert-in-process"
+QUEUE_COURSE = "bench-cert-worker"
+
+FAMILY = [
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
+    "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Tôn Nữ", "Ưng", "Âu", "Khúc",
+]  # fmt: skip
+MIDDLE = [
+    "Thị", "Văn", "Hữu", "Đức", "Ngọc", "Thị Thuỳ", "Minh", "Quốc", "Xuân", "Thanh",
+    "Bảo", "Hoàng", "Thị Mỹ", "Đình", "Công", "Diệu",
+]  # fmt: skip
+GIVEN = [
+    "Nhung", "Hạnh", "Phúc", "Khôi", "Trâm", "Tuyết", "Dũng", "Hưởng", "Thuỷ", "Ánh",
+    "Ước", "Yến", "Quỳnh", "Lộc", "Khải", "Nguyệt", "Đạt", "Thắng", "Ngữ", "Ẩn",
+    "Sương", "Hiếu", "Oanh", "Kiều",
+]  # fmt: skip
+COURSE_TITLES = [
+    "Thanh toán điện tử an toàn",
+    "Nhận diện lừa đảo trực tuyến và bảo vệ tài khoản định danh điện tử VNeID",
+    "Dùng điện thoại thông minh cho người mới bắt đầu",
+    "Dịch vụ công trực tuyến: nộp hồ sơ, tra cứu và nhận kết quả",
+    "Gửi phản ánh qua Mặt trận số",
+]
+
+
+def log(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def person_name(rng: random.Random, long: bool) -> str:
+    """A Vietnamese full name; `long` ones are 80+ characters (several names run together)."""
+
+    def one() -> str:
+        return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+    if not long:
+        return one()
+    name = one()
+    target = rng.randint(82, 130)
+    while len(name) < target:
+        name += " " + one()
+    return name[:150].rstrip()  # User.full_name and Certificate.full_name hold 150
+
+
+# --- machine and services -------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def admin_sql(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(statement)
+
+
+def server_version() -> str:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DSN, connect_timeout=10) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def redis_flush() -> None:
+    """Empty the bench's Redis database 13 (broker), so nothing leaks between runs."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL, socket_timeout=5).flushdb()
+
+
+def pango_version() -> str:
+    try:
+        from weasyprint.text.ffi import pango
+
+        v = pango.pango_version()
+        return f"{v // 10000}.{v // 100 % 100}.{v % 100}"
+    except Exception:  # noqa: BLE001 - informational only
+        return "?"
+
+
+def run(cmd: list, env: dict, timeout: float, label: str) -> str:
+    """Run a command in the repository; stdout on success, abort with its output otherwise."""
+    t0 = time.monotonic()
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"{label}: timed out after {timeout:.0f}s") from None
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise SystemExit(f"{label}: exit {done.returncode}")
+    log(f"  {label:<34} {time.monotonic() - t0:6.1f}s")
+    return done.stdout
+
+
+def snippet_json(stdout: str) -> dict:
+    for line in stdout.splitlines():
+        if line.startswith(MARKER):
+            return json.loads(line[len(MARKER) :])
+    raise SystemExit(f"no result line in output:\n{stdout[-2000:]}")
+
+
+def system_check(manage: list, env: dict) -> bool:
+    """`manage.py check` with the production settings on PostgreSQL; True if it passes."""
+    done = subprocess.run(
+        [*manage, "check", "--database", "default"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode == 0:
+        log("  manage.py check                    OK")
+        return True
+    ids = sorted(set(re.findall(r"\((\w+\.[EW]\d+)\)", done.stderr)))
+    log(f"  ! manage.py check fails: {', '.join(ids) or '?'} -> migrate with --skip-checks")
+    return False
+
+
+def process_rss(pid: int) -> int:
+    """Current resident set size of a process, in bytes (0 if it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def process_peak_rss(pid: int) -> int:
+    """VmHWM (peak resident set) of a process, in bytes (0 if unknown)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+# --- child processes (Django set up in them, never in the parent) ------------------------
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def memory_now() -> dict:
+    """This process: current RSS (/proc/self/statm) and peak RSS (ru_maxrss, KiB on Linux)."""
+    rss = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"rss": rss, "peak": peak}
+
+
+def child_seed(renders: int, queue: int) -> dict:
+    """Learners, two courses, and the pending certificate rows; all committed, nothing queued."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from accounts.models import User
+    from certificates.models import Certificate, CertificateSettings, TemplateVersion
+    from courses.models import CourseIndexPage, CoursePage
+    from learning.models import HomePage
+
+    rng = random.Random(2026)
+    people = max(renders, queue)
+    with transaction.atomic():
+        home = HomePage.objects.get()
+        index = home.add_child(instance=CourseIndexPage(title="Khoá học", slug="khoa-hoc"))
+        courses = {
+            slug: index.add_child(
+                instance=CoursePage(title=title, slug=slug, summary="Khoá học thử hiệu năng.")
+            )
+            for slug, title in ((RENDER_COURSE, COURSE_TITLES[0]), (QUEUE_COURSE, COURSE_TITLES[1]))
+        }
+        unusable = make_password(None)
+        users = User.objects.bulk_create(
+            User(
+                phone=f"+8490{n:07d}",
+                full_name=person_name(rng, long=(n % 20 == 7)),
+                password=unusable,
+            )
+            for n in range(people)
+        )
+        version = TemplateVersion.objects.record(CertificateSettings())
+        rows = []
+        for slug, count, offset in ((RENDER_COURSE, renders, 0), (QUEUE_COURSE, queue, renders)):
+            for n, user in enumerate(users[:count]):
+                rows.append(
+                    Certificate(
+                        user=user,
+                        course=courses[slug],
+                        number=f"HVS-2026-{offset + n + 1:06d}",
+                        full_name=user.full_name,
+                        course_title=(
+                            COURSE_TITLES[n % len(COURSE_TITLES)]
+                            if slug == RENDER_COURSE
+                            else courses[slug].title
+                        ),
+                        completed_on=f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                        template_version=version,
+                        status=Certificate.Status.PENDING,
+                    )
+                )
+        Certificate.objects.bulk_create(rows, batch_size=500)
+    names = [u.full_name for u in users[:renders]]
+    return {
+        "users": len(users),
+        "rows": len(rows),
+        "long_names": sum(len(n) >= 80 for n in names),
+        "longest": max(len(n) for n in names),
+        "example_long": next((n for n in names if len(n) >= 80), ""),
+        "example": names[0],
+    }
+
+
+def naive_render(certificate) -> bytes:
+    """The slow way, for comparison: a fresh FontConfiguration and CSS for every PDF."""
+    from django.conf import settings
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from certificates import pdf
+
+    font_config = FontConfiguration()
+    fonts = "\n".join(
+        f'@font-face {{ font-family: "Be Vietnam Pro"; font-weight: {weight}; '
+        f'src: url("{(pdf.FONT_DIR / f"BeVietnamPro-{name}.ttf").as_uri()}"); }}'
+        for weight, name in ((400, "Regular"), (600, "SemiBold"), (700, "Bold"))
+    )
+    css = CSS(string=fonts + pdf.STYLESHEET.read_text(encoding="utf-8"), font_config=font_config)
+    document = HTML(string=pdf.certificate_html(certificate), base_url=str(settings.BASE_DIR))
+    return document.write_pdf(stylesheets=[css], font_config=font_config)
+
+
+def pdf_pages(path: Path) -> str:
+    """`pdfinfo`'s page count and size, if poppler is installed."""
+    if not shutil.which("pdfinfo"):
+        return "pdfinfo not installed"
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, timeout=30).stdout
+    pages = re.search(r"^Pages:\s+(\d+)", out, re.M)
+    size = re.search(r"^Page size:\s+(.+)$", out, re.M)
+    return f"{pages.group(1) if pages else '?'} page(s), {size.group(1) if size else '?'}"
+
+
+def child_render(renders: int, naive: int, tmp: Path) -> dict:
+    """R renders with the cached configuration, then N naive ones, all in this one process."""
+    from certificates import pdf
+    from certificates.models import Certificate
+
+    certificates = list(
+        Certificate.objects.filter(course__slug=RENDER_COURSE)
+        .select_related("template_version")
+        .order_by("pk")[:renders]
+    )
+    checkpoints = sorted({max(1, round(len(certificates) * k / 3)) for k in (1, 2, 3)})
+    before = memory_now()
+    times, sizes, memory, curve = [], [], {}, []
+    long_sample = None
+    deadline = time.monotonic() + RENDER_DEADLINE_S
+    for index, certificate in enumerate(certificates, start=1):
+        t0 = time.perf_counter()
+        data = pdf.render_pdf(certificate)
+        times.append(time.perf_counter() - t0)
+        sizes.append(len(data))
+        if index == 1:
+            (tmp / "first.pdf").write_bytes(data)
+        if long_sample is None and len(certificate.full_name) >= 80:
+            long_sample = (len(certificate.full_name), len(data))
+            (tmp / "long-name.pdf").write_bytes(data)
+        if index in checkpoints:
+            memory[index] = memory_now()
+        if index % 25 == 0:
+            curve.append((index, memory_now()["rss"]))
+        if time.monotonic() > deadline:
+            memory.setdefault(index, memory_now())
+            break
+    done = len(times)
+
+    # Where the time goes: the HTML alone (template + QR code), without WeasyPrint.
+    html_times = []
+    for certificate in certificates[:50]:
+        t0 = time.perf_counter()
+        pdf.certificate_html(certificate)
+        html_times.append(time.perf_counter() - t0)
+
+    # The naive baseline, in the same process, after the measured part.
+    naive_before = memory_now()
+    naive_times, naive_sizes = [], []
+    naive_deadline = time.monotonic() + RENDER_DEADLINE_S / 2
+    for certificate in certificates[:naive]:
+        t0 = time.perf_counter()
+        naive_sizes.append(len(naive_render(certificate)))
+        naive_times.append(time.perf_counter() - t0)
+        if time.monotonic() > naive_deadline:
+            break
+    naive_after = memory_now()
+
+    return {
+        "asked": renders,
+        "done": done,
+        "times": times,
+        "sizes": sizes,
+        "before": before,
+        "memory": memory,
+        "curve": curve,
+        "html_median": statistics.median(html_times) if html_times else 0.0,
+        "naive_times": naive_times,
+        "naive_sizes": naive_sizes,
+        "naive_before": naive_before,
+        "naive_after": naive_after,
+        "long_sample": long_sample,
+        "pages_first": pdf_pages(tmp / "first.pdf"),
+        "pages_long": pdf_pages(tmp / "long-name.pdf") if long_sample else "",
+    }
+
+
+def child_queue(queue: int, timeout: float) -> dict:
+    """Queue one render_certificate per committed pending row; poll the database until done."""
+    from django.db.models import Count, Max, Min
+
+    from certificates.models import Certificate
+    from certificates.tasks import render_certificate
+
+    rows = Certificate.objects.filter(course__slug=QUEUE_COURSE)
+    ids = list(rows.filter(status=Certificate.Status.PENDING).values_list("pk", flat=True))
+    assert len(ids) == queue, (len(ids), queue)
+    t0 = time.time()
+    for certificate_id in ids:
+        render_certificate.delay(certificate_id)
+    enqueue_s = time.time() - t0
+    counts: dict[str, int] = {}
+    polls = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        polls += 1
+        counts = dict(rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        if counts.get("ready", 0) + counts.get("failed", 0) >= queue:
+            break
+        time.sleep(POLL_INTERVAL_S)
+    seen_s = time.time() - t0
+    span = rows.filter(status="ready").aggregate(first=Min("rendered_at"), last=Max("rendered_at"))
+
+    # Verification: exactly `queue` ready, each with a hash that matches its stored file.
+    ready = list(rows.filter(status="ready").only("pk", "pdf", "pdf_sha256"))
+    no_hash = sum(len(c.pdf_sha256) != 64 for c in ready)
+    mismatched, missing, total_bytes = 0, 0, 0
+    for certificate in ready:
+        try:
+            with certificate.pdf.open("rb") as handle:
+                data = handle.read()
+        except (OSError, ValueError):
+            missing += 1
+            continue
+        total_bytes += len(data)
+        mismatched += hashlib.sha256(data).hexdigest() != certificate.pdf_sha256
+    errors = list(rows.filter(status="failed").values_list("error", flat=True)[:3])
+    return {
+        "ids": len(ids),
+        "enqueue_s": enqueue_s,
+        "seen_s": seen_s,
+        "polls": polls,
+        "counts": counts,
+        "timed_out": counts.get("ready", 0) + counts.get("failed", 0) < queue,
+        "first_s": span["first"].timestamp() - t0 if span["first"] else None,
+        "last_s": span["last"].timestamp() - t0 if span["last"] else None,
+        "ready": len(ready),
+        "no_hash": no_hash,
+        "missing": missing,
+        "mismatched": mismatched,
+        "distinct_files": len({c.pdf.name for c in ready}),
+        "mean_bytes": total_bytes / max(1, len(ready) - missing),
+        "errors": errors,
+    }
+
+
+def child_main(args) -> int:
+    django_setup()
+    if args.child == "seed":
+        out = child_seed(args.renders, args.queue)
+    elif args.child == "render":
+        out = child_render(args.renders, args.naive, Path(os.environ["BENCH_TMP"]))
+    else:
+        out = child_queue(args.queue, args.timeout)
+    print(MARKER + json.dumps(out), flush=True)
+    return 0
+
+
+# --- parent -------------------------------------------------------------------------------
+
+
+def report_render(r: dict) -> dict:
+    """Print the in-process figures; return the verdicts."""
+    times_ms = [1000 * t for t in r["times"]]
+    median = statistics.median(times_ms)
+    p95 = pct(times_ms, 0.95)
+    sizes = r["sizes"]
+    mean_kb = statistics.mean(sizes) / 1024
+    max_kb = max(sizes) / 1024
+    if r["done"] < r["asked"]:
+        log(f"  ! stopped at the {RENDER_DEADLINE_S:.0f}s limit after {r['done']} renders")
+    log(
+        f"  {r['done']} renders: median {median:.1f} ms, p95 {p95:.1f} ms, "
+        f"min {min(times_ms):.1f} ms, max {max(times_ms):.1f} ms; "
+        f"first (cold: fonts, CSS) {times_ms[0]:.1f} ms"
+    )
+    log(
+        f"  without the first: median {statistics.median(times_ms[1:] or times_ms):.1f} ms, "
+        f"p95 {pct(times_ms[1:] or times_ms, 0.95):.1f} ms; "
+        f"HTML only (template + QR, no WeasyPrint) median {1000 * r['html_median']:.1f} ms"
+    )
+    log(
+        f"  PDF size: mean {statistics.mean(sizes):,.0f} bytes ({mean_kb:.1f} KB), "
+        f"min {min(sizes):,} ({min(sizes) / 1024:.1f} KB), max {max(sizes):,} ({max_kb:.1f} KB)"
+    )
+    log(f"  first PDF: {r['pages_first']}")
+    if r["long_sample"]:
+        chars, size = r["long_sample"]
+        log(f"  first 80+ char name ({chars} chars): {size:,} bytes, {r['pages_long']}")
+    b = r["before"]
+    log(
+        f"  memory before the first render: RSS {b['rss'] / MIB:.1f} MiB, "
+        f"peak {b['peak'] / MIB:.1f} MiB"
+    )
+    log(f"  {'after render':>14} {'RSS (statm)':>12} {'peak (ru_maxrss)':>17}")
+    marks = sorted(r["memory"].items(), key=lambda kv: int(kv[0]))
+    for index, m in marks:
+        log(f"  {index:>14} {m['rss'] / MIB:>8.1f} MiB {m['peak'] / MIB:>13.1f} MiB")
+    first_i, first = marks[0]
+    last_i, last = marks[-1]
+    growth = (last["rss"] - first["rss"]) / MIB
+    peak_growth = (last["peak"] - first["peak"]) / MIB
+    per_render = (last["rss"] - first["rss"]) / max(1, int(last_i) - int(first_i)) / 1024
+    log(
+        f"  growth from render {first_i} to {last_i}: RSS {growth:+.2f} MiB "
+        f"({per_render:+.1f} KiB/render), peak {peak_growth:+.2f} MiB"
+    )
+    if r["curve"]:
+        log(
+            "  RSS every 25 renders (MiB): "
+            + " ".join(f"{i}:{rss / MIB:.1f}" for i, rss in r["curve"])
+        )
+
+    naive_ms = [1000 * t for t in r["naive_times"]]
+    ratio = None
+    if naive_ms:
+        nb, na = r["naive_before"], r["naive_after"]
+        naive_median = statistics.median(naive_ms)
+        ratio = naive_median / median
+        log(
+            f"\n  naive baseline (fresh FontConfiguration + CSS per PDF), {len(naive_ms)} renders "
+            f"in the same process: median {naive_median:.1f} ms, p95 {pct(naive_ms, 0.95):.1f} ms, "
+            f"mean size {statistics.mean(r['naive_sizes']) / 1024:.1f} KB"
+        )
+        log(
+            f"  naive memory: RSS {nb['rss'] / MIB:.1f} -> {na['rss'] / MIB:.1f} MiB "
+            f"({(na['rss'] - nb['rss']) / MIB:+.2f} MiB, "
+            f"{(na['rss'] - nb['rss']) / len(naive_ms) / 1024:+.0f} KiB/render), "
+            f"peak {nb['peak'] / MIB:.1f} -> {na['peak'] / MIB:.1f} MiB"
+        )
+        log(f"  naive / cached median = {ratio:.1f}× (cached is {ratio:.1f}× faster)")
+
+    return {
+        "median": (median <= MEDIAN_TARGET_MS, f"median {median:.1f} ms ≤ {MEDIAN_TARGET_MS:.0f}"),
+        "growth": (
+            growth < GROWTH_TARGET_MIB,
+            f"RSS growth {first_i}→{last_i} {growth:+.2f} MiB < {GROWTH_TARGET_MIB:.0f}",
+        ),
+        "size": (max_kb <= SIZE_TARGET_KB, f"largest PDF {max_kb:.1f} KB ≤ {SIZE_TARGET_KB:.0f}"),
+    }
+
+
+def report_queue(q: dict, queue: int, worker_log: Path, pool_rss: list, pool_peak: list) -> tuple:
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(q["counts"].items()))
+    log(
+        f"  queued {q['ids']} tasks in {q['enqueue_s']:.2f}s; "
+        f"database polled {q['polls']} times (every {POLL_INTERVAL_S}s)"
+    )
+    if q["timed_out"]:
+        log(f"  ! TIMED OUT after {q['seen_s']:.0f}s: {counts}")
+    total = q["last_s"] if q["last_s"] is not None else q["seen_s"]
+    rate = q["ready"] / total if total else 0.0
+    log(
+        f"  all done after {total:.1f}s (last rendered_at − first enqueue; seen by the poll at "
+        f"{q['seen_s']:.1f}s); first PDF stored at {q['first_s'] or 0:.2f}s"
+    )
+    log(f"  throughput: {rate:.1f} certificates/s ({q['ready']} in {total:.1f}s)")
+    ok = (
+        q["ready"] == queue
+        and not q["no_hash"]
+        and not q["missing"]
+        and not q["mismatched"]
+        and q["distinct_files"] == queue
+    )
+    log(
+        f"  check: statuses {counts}; ready {q['ready']}/{queue}, without pdf_sha256 "
+        f"{q['no_hash']}, file missing {q['missing']}, hash mismatch {q['mismatched']}, "
+        f"distinct files {q['distinct_files']}; mean stored PDF {q['mean_bytes'] / 1024:.1f} KB "
+        f"-> {'OK' if ok else 'FAILED'}"
+    )
+    for error in q["errors"]:
+        log(f"    failed: {error[:300]}")
+    text = worker_log.read_text(errors="replace") if worker_log.exists() else ""
+    task_s = [
+        float(x) for x in re.findall(r"render_certificate\[[^\]]+\] succeeded in ([\d.]+)s", text)
+    ]
+    if task_s:
+        ms = [1000 * t for t in task_s]
+        log(
+            f"  in the worker (its log, {len(ms)} tasks): median {statistics.median(ms):.1f} ms, "
+            f"p95 {pct(ms, 0.95):.1f} ms, max {max(ms):.1f} ms per task "
+            f"(lock + render + write file + save)"
+        )
+    if pool_rss:
+        log(
+            "  worker pool processes after the run: RSS "
+            + ", ".join(f"{x / MIB:.1f}" for x in pool_rss)
+            + " MiB; peak "
+            + ", ".join(f"{x / MIB:.1f}" for x in pool_peak)
+            + " MiB"
+        )
+    problems = [
+        line
+        for line in text.splitlines()
+        if re.search(r"\b(ERROR|CRITICAL|Traceback)\b", line) and "succeeded" not in line
+    ]
+    if problems:
+        log(f"  ! worker log has {len(problems)} error lines, e.g.: {problems[0][:200]}")
+    return ok, rate, total
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown of the main process and its pool
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def wait_ready(proc: subprocess.Popen, worker_log: Path, timeout: float = 90) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"worker exited with {proc.returncode}:\n{worker_log.read_text()[-3000:]}"
+            )
+        if worker_log.exists() and " ready." in worker_log.read_text(errors="replace"):
+            return time.monotonic() - t0
+        time.sleep(0.2)
+    raise SystemExit(f"worker not ready within {timeout:.0f}s:\n{worker_log.read_text()[-3000:]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--renders", type=int, default=300, help="in-process renders (300)")
+    parser.add_argument("--naive", type=int, default=30, help="naive baseline renders (30)")
+    parser.add_argument("--queue", type=int, default=500, help="certificates for the worker (500)")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (2)")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="max seconds to wait for the worker (600)"
+    )
+    parser.add_argument("--child", choices=["seed", "render", "queue"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not (
+        3 <= args.renders <= 5000
+        and 0 <= args.naive <= 300
+        and 1 <= args.queue <= 10000
+        and 1 <= args.concurrency <= 16
+        and 10 <= args.timeout <= 3600
+    ):
+        parser.error(
+            "--renders 3..5000, --naive 0..300, --queue 1..10000, --concurrency 1..16, "
+            "--timeout 10..3600"
+        )
+    if args.child:
+        return child_main(args)
+
+    started = time.monotonic()
+    log("== Học vụ số: certificate PDF benchmark")
+    log(f"command:  (cd {os.getcwd()} && {shlex.join([sys.executable, *sys.argv])})")
+    log(
+        f"params:   renders={args.renders} naive={args.naive} queue={args.queue} "
+        f"worker concurrency={args.concurrency} timeout={args.timeout:.0f}s"
+    )
+    log(
+        f"machine:  nproc={os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), "
+        f"CPU {cpu_model()}, {platform.system()} {platform.release()}; load average "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
+    log(
+        f"software: Python {platform.python_version()}, WeasyPrint {metadata.version('weasyprint')}, "
+        f"Pango {pango_version()}, pydyf {metadata.version('pydyf')}, "
+        f"Celery {metadata.version('celery')}, Django {metadata.version('django')}, "
+        f"PostgreSQL {server_version()}"
+    )
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        log(
+            "  ! the machine is busy before the run (other processes): absolute times are "
+            "noisy; compare the naive/cached ratio, or rerun"
+        )
+
+    tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-cert-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_SETTINGS_MODULE": "learning.settings.production",
+        "SECRET_KEY": "".join(
+            secrets.choice(string.ascii_letters + string.digits) for _ in range(64)
+        ),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "REDIS_URL": REDIS_URL,
+        # Nothing written into the repository: var/, media and the PDFs go to a temp dir.
+        "VAR_DIR": str(tmp / "var"),
+        "STATIC_ROOT": str(tmp / "static"),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
+        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
+        "LOG_LEVEL": "WARNING",
+        "BENCH_TMP": str(tmp),
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    manage = [str(PY), "manage.py"]
+    me = [str(PY), str(Path(__file__).resolve())]
+    sizes = ["--renders", str(args.renders), "--queue", str(args.queue)]
+    worker: subprocess.Popen | None = None
+    db_created = False
+    verdicts: dict = {}
+    try:
+        log(f"\n== setup (database {DB_NAME}, Redis db 13, temp dir {tmp})")
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+        db_created = True
+        redis_flush()
+        skip = [] if system_check(manage, env) else ["--skip-checks"]
+        run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 300, "migrate")
+        seed = snippet_json(
+            run([*me, "--child", "seed", *sizes], env, 180, "learners, courses, pending rows")
+        )
+        log(
+            f"  {seed['users']} learners, {seed['rows']} pending certificates; "
+            f"{seed['long_names']} of the first {args.renders} names have 80+ chars "
+            f"(longest {seed['longest']})"
+        )
+        log(f"  e.g. “{seed['example']}”, “{seed['example_long']}”")
+
+        log(
+            f"\n== 1. in-process: render_pdf() × {args.renders} in one process, then naive × {args.naive}"
+        )
+        render = snippet_json(
+            run(
+                [*me, "--child", "render", *sizes, "--naive", str(args.naive)],
+                env,
+                RENDER_DEADLINE_S * 1.5 + 120,
+                "render child process",
+            )
+        )
+        verdicts.update(report_render(render))
+
+        log(
+            f"\n== 2. worker: celery -A learning worker --concurrency={args.concurrency}, {args.queue} tasks"
+        )
+        worker_log = tmp / "worker.log"
+        worker_cmd = [
+            str(CELERY),
+            "-A",
+            "learning",
+            "worker",
+            f"--concurrency={args.concurrency}",
+            "--loglevel=INFO",  # "ready." and one "succeeded in" line per task
+            "-n",
+            f"bench-cert-{os.getpid()}@%h",
+        ]
+        log(f"  {shlex.join(worker_cmd[1:])}")
+        with worker_log.open("w") as sink:
+            worker = subprocess.Popen(
+                worker_cmd,
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        log(f"  worker ready after {wait_ready(worker, worker_log):.1f}s")
+        queue = snippet_json(
+            run(
+                [*me, "--child", "queue", *sizes, "--timeout", str(args.timeout)],
+                env,
+                args.timeout + 180,
+                "queue + poll child process",
+            )
+        )
+        pool = children_of(worker.pid)
+        pool_rss = [process_rss(pid) for pid in pool]
+        pool_peak = [process_peak_rss(pid) for pid in pool]
+        ok, rate, total = report_queue(queue, args.queue, worker_log, pool_rss, pool_peak)
+        verdicts["worker"] = (
+            ok,
+            f"{queue['ready']}/{args.queue} ready with matching hashes, "
+            f"{rate:.1f} certificates/s over {total:.1f}s",
+        )
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+        if db_created:
+            try:
+                admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+                redis_flush()
+            except Exception as error:  # noqa: BLE001 - report, keep cleaning up
+                log(f"cleanup: {error}")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    log("\n== summary")
+    for _key, (met, text) in verdicts.items():
+        log(f"  {'MET    ' if met else 'NOT MET'}  {text}")
+    log(
+        f"\nworker stopped, Redis db 13 flushed, database {DB_NAME} dropped, temp dir removed; "
+        f"total {time.monotonic() - started:.0f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
