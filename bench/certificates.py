@@ -64,6 +64,7 @@ SIZE_TARGET_KB = 40.0  # KB = 1024 bytes here, as everywhere in this script
 RENDER_DEADLINE_S = 240.0  # the in-process part stops early (and says so) after this
 POLL_INTERVAL_S = 0.5
 MIB = 1024 * 1024
+SERVICE_SAMPLE = 20  # in-process certificate_render() calls, to compare with the worker
 
 # Slugs of the two courses the seed creates: one for in-process renders, one for the worker.
 RENDER_COURSE = "bench-cert-in-process"
@@ -214,6 +215,15 @@ def process_peak_rss(pid: int) -> int:
     return 0
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children_of(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -348,13 +358,14 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
     )
     checkpoints = sorted({max(1, round(len(certificates) * k / 3)) for k in (1, 2, 3)})
     before = memory_now()
-    times, sizes, memory, curve = [], [], {}, []
+    times, cpu, sizes, memory, curve = [], [], [], {}, []
     long_sample = None
     deadline = time.monotonic() + RENDER_DEADLINE_S
     for index, certificate in enumerate(certificates, start=1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         data = pdf.render_pdf(certificate)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         sizes.append(len(data))
         if index == 1:
             (tmp / "first.pdf").write_bytes(data)
@@ -377,6 +388,16 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
         pdf.certificate_html(certificate)
         html_times.append(time.perf_counter() - t0)
 
+    # The whole service a worker task runs (lock the row, render, store the file, save),
+    # in this process, on rows not rendered yet: what the worker adds to render_pdf.
+    from certificates import services
+
+    service_times = []
+    for certificate in certificates[:SERVICE_SAMPLE]:
+        t0 = time.perf_counter()
+        services.certificate_render(certificate_id=certificate.pk)
+        service_times.append(time.perf_counter() - t0)
+
     # The naive baseline, in the same process, after the measured part.
     naive_before = memory_now()
     naive_times, naive_sizes = [], []
@@ -393,7 +414,9 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
         "asked": renders,
         "done": done,
         "times": times,
+        "cpu": cpu,
         "sizes": sizes,
+        "service_times": service_times,
         "before": before,
         "memory": memory,
         "curve": curve,
@@ -497,10 +520,21 @@ def report_render(r: dict) -> dict:
         f"min {min(times_ms):.1f} ms, max {max(times_ms):.1f} ms; "
         f"first (cold: fonts, CSS) {times_ms[0]:.1f} ms"
     )
+    cpu_ms = [1000 * t for t in r["cpu"]]
     log(
         f"  without the first: median {statistics.median(times_ms[1:] or times_ms):.1f} ms, "
-        f"p95 {pct(times_ms[1:] or times_ms, 0.95):.1f} ms; "
-        f"HTML only (template + QR, no WeasyPrint) median {1000 * r['html_median']:.1f} ms"
+        f"p95 {pct(times_ms[1:] or times_ms, 0.95):.1f} ms; CPU time per render: median "
+        f"{statistics.median(cpu_ms):.1f} ms (less sensitive to other load than wall time)"
+    )
+    service_ms = [1000 * t for t in r["service_times"]]
+    log(
+        f"  HTML only (template + QR, no WeasyPrint): median {1000 * r['html_median']:.1f} ms; "
+        + (
+            f"whole task service certificate_render() (lock, render, store, save) × "
+            f"{len(service_ms)}: median {statistics.median(service_ms):.1f} ms"
+            if service_ms
+            else ""
+        )
     )
     log(
         f"  PDF size: mean {statistics.mean(sizes):,.0f} bytes ({mean_kb:.1f} KB), "
@@ -779,6 +813,9 @@ def main() -> int:
                 start_new_session=True,
             )
         log(f"  worker ready after {wait_ready(worker, worker_log):.1f}s")
+        pool = children_of(worker.pid)
+        watched = [worker.pid, *pool]
+        cpu_before = {pid: process_cpu(pid) for pid in watched}
         queue = snippet_json(
             run(
                 [*me, "--child", "queue", *sizes, "--timeout", str(args.timeout)],
@@ -787,10 +824,18 @@ def main() -> int:
                 "queue + poll child process",
             )
         )
-        pool = children_of(worker.pid)
+        cpu_used = {pid: process_cpu(pid) - cpu_before[pid] for pid in watched}
         pool_rss = [process_rss(pid) for pid in pool]
         pool_peak = [process_peak_rss(pid) for pid in pool]
         ok, rate, total = report_queue(queue, args.queue, worker_log, pool_rss, pool_peak)
+        pool_cpu = sum(cpu_used[pid] for pid in pool)
+        log(
+            f"  worker CPU: pool processes {pool_cpu:.1f}s "
+            f"({1000 * pool_cpu / max(1, queue['ready']):.0f} ms per certificate, "
+            f"{pool_cpu / total if total else 0:.2f} cores busy on average), main process "
+            f"{cpu_used[worker.pid]:.1f}s; load average now "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
         verdicts["worker"] = (
             ok,
             f"{queue['ready']}/{args.queue} ready with matching hashes, "

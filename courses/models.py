@@ -73,7 +73,7 @@ class CoursePage(Page):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Mới bắt đầu")
         BASIC = "basic", _("Cơ bản")
-        INTERMEDIATE = "intermediate", _("Nâng cao")
+        INTERMEDIATE = "intermediate", _("Trung cấp")
 
     class Audience(models.TextChoices):
         CITIZENS = "citizens", _("Người dân")
