@@ -346,16 +346,18 @@ def pdf_pages(path: Path) -> str:
     return f"{pages.group(1) if pages else '?'} page(s), {size.group(1) if size else '?'}"
 
 
-def child_render(renders: int, naive: int, tmp: Path) -> dict:
-    """R renders with the cached configuration, then N naive ones, all in this one process."""
-    from certificates import pdf
+def render_certificates(renders: int) -> list:
     from certificates.models import Certificate
 
-    certificates = list(
+    return list(
         Certificate.objects.filter(course__slug=RENDER_COURSE)
         .select_related("template_version")
         .order_by("pk")[:renders]
     )
+
+
+def render_loop(render, certificates: list, tmp: Path | None) -> dict:
+    """`render(cert)` for each certificate: wall and CPU time, size, memory along the way."""
     checkpoints = sorted({max(1, round(len(certificates) * k / 3)) for k in (1, 2, 3)})
     before = memory_now()
     times, cpu, sizes, memory, curve = [], [], [], {}, []
@@ -363,15 +365,16 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
     deadline = time.monotonic() + RENDER_DEADLINE_S
     for index, certificate in enumerate(certificates, start=1):
         t0, c0 = time.perf_counter(), time.process_time()
-        data = pdf.render_pdf(certificate)
+        data = render(certificate)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         sizes.append(len(data))
-        if index == 1:
+        if tmp is not None and index == 1:
             (tmp / "first.pdf").write_bytes(data)
         if long_sample is None and len(certificate.full_name) >= 80:
             long_sample = (len(certificate.full_name), len(data))
-            (tmp / "long-name.pdf").write_bytes(data)
+            if tmp is not None:
+                (tmp / "long-name.pdf").write_bytes(data)
         if index in checkpoints:
             memory[index] = memory_now()
         if index % 25 == 0:
@@ -379,7 +382,51 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
         if time.monotonic() > deadline:
             memory.setdefault(index, memory_now())
             break
-    done = len(times)
+    return {
+        "asked": len(certificates),
+        "done": len(times),
+        "times": times,
+        "cpu": cpu,
+        "sizes": sizes,
+        "before": before,
+        "memory": memory,
+        "curve": curve,
+        "long_sample": long_sample,
+    }
+
+
+def child_variant(renders: int) -> dict:
+    """What-if, in its own process: render_pdf() as shipped, but with ONE URLFetcher per process.
+
+    WeasyPrint's HTML() builds a new URLFetcher when none is given, and that builds an
+    HTTPS handler whose SSL context loads the system CA bundle: per certificate.
+    """
+    from django.conf import settings
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from certificates import pdf
+
+    fetcher = URLFetcher(allowed_protocols=("file", "data"))
+
+    def render(certificate) -> bytes:
+        font_config, css = pdf._font_config_and_css()  # noqa: SLF001 - same cache as the app
+        document = HTML(
+            string=pdf.certificate_html(certificate),
+            base_url=str(settings.BASE_DIR),
+            url_fetcher=fetcher,
+        )
+        return document.write_pdf(stylesheets=[css], font_config=font_config)
+
+    return render_loop(render, render_certificates(renders), None)
+
+
+def child_render(renders: int, naive: int, tmp: Path) -> dict:
+    """R renders with the cached configuration, then N naive ones, all in this one process."""
+    from certificates import pdf
+
+    certificates = render_certificates(renders)
+    out = render_loop(pdf.render_pdf, certificates, tmp)
 
     # Where the time goes: the HTML alone (template + QR code), without WeasyPrint.
     html_times = []
@@ -411,23 +458,15 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
     naive_after = memory_now()
 
     return {
-        "asked": renders,
-        "done": done,
-        "times": times,
-        "cpu": cpu,
-        "sizes": sizes,
+        **out,
         "service_times": service_times,
-        "before": before,
-        "memory": memory,
-        "curve": curve,
         "html_median": statistics.median(html_times) if html_times else 0.0,
         "naive_times": naive_times,
         "naive_sizes": naive_sizes,
         "naive_before": naive_before,
         "naive_after": naive_after,
-        "long_sample": long_sample,
         "pages_first": pdf_pages(tmp / "first.pdf"),
-        "pages_long": pdf_pages(tmp / "long-name.pdf") if long_sample else "",
+        "pages_long": pdf_pages(tmp / "long-name.pdf") if out["long_sample"] else "",
     }
 
 
@@ -496,6 +535,8 @@ def child_main(args) -> int:
         out = child_seed(args.renders, args.queue)
     elif args.child == "render":
         out = child_render(args.renders, args.naive, Path(os.environ["BENCH_TMP"]))
+    elif args.child == "variant":
+        out = child_variant(args.renders)
     else:
         out = child_queue(args.queue, args.timeout)
     print(MARKER + json.dumps(out), flush=True)
@@ -503,6 +544,54 @@ def child_main(args) -> int:
 
 
 # --- parent -------------------------------------------------------------------------------
+
+
+def report_memory(r: dict) -> tuple:
+    """Memory at the checkpoints of a render loop; returns (first mark, last mark, RSS growth MiB)."""
+    b = r["before"]
+    log(
+        f"  memory before the first render: RSS {b['rss'] / MIB:.1f} MiB, "
+        f"peak {b['peak'] / MIB:.1f} MiB"
+    )
+    log(f"  {'after render':>14} {'RSS (statm)':>12} {'peak (ru_maxrss)':>17}")
+    marks = sorted(r["memory"].items(), key=lambda kv: int(kv[0]))
+    for index, m in marks:
+        log(f"  {index:>14} {m['rss'] / MIB:>8.1f} MiB {m['peak'] / MIB:>13.1f} MiB")
+    first_i, first = marks[0]
+    last_i, last = marks[-1]
+    growth = (last["rss"] - first["rss"]) / MIB
+    peak_growth = (last["peak"] - first["peak"]) / MIB
+    per_render = (last["rss"] - first["rss"]) / max(1, int(last_i) - int(first_i)) / 1024
+    log(
+        f"  growth from render {first_i} to {last_i}: RSS {growth:+.2f} MiB "
+        f"({per_render:+.1f} KiB/render), peak {peak_growth:+.2f} MiB"
+    )
+    if r["curve"]:
+        log(
+            "  RSS every 25 renders (MiB): "
+            + " ".join(f"{i}:{rss / MIB:.1f}" for i, rss in r["curve"])
+        )
+    return first_i, last_i, growth
+
+
+def report_variant(v: dict, r: dict) -> None:
+    """The what-if (one URLFetcher per process) beside render_pdf() as shipped."""
+    times_ms = [1000 * t for t in v["times"]]
+    cpu_ms = [1000 * t for t in v["cpu"]]
+    app_median = statistics.median([1000 * t for t in r["times"]])
+    app_cpu = statistics.median([1000 * t for t in r["cpu"]])
+    median = statistics.median(times_ms)
+    log(
+        f"  {v['done']} renders: median {median:.1f} ms, p95 {pct(times_ms, 0.95):.1f} ms, "
+        f"CPU median {statistics.median(cpu_ms):.1f} ms; mean size "
+        f"{statistics.mean(v['sizes']) / 1024:.1f} KB"
+    )
+    log(
+        f"  vs render_pdf() as shipped: wall median {app_median:.1f} -> {median:.1f} ms "
+        f"({app_median / median:.2f}×), CPU median {app_cpu:.1f} -> "
+        f"{statistics.median(cpu_ms):.1f} ms"
+    )
+    report_memory(v)
 
 
 def report_render(r: dict) -> dict:
@@ -544,29 +633,7 @@ def report_render(r: dict) -> dict:
     if r["long_sample"]:
         chars, size = r["long_sample"]
         log(f"  first 80+ char name ({chars} chars): {size:,} bytes, {r['pages_long']}")
-    b = r["before"]
-    log(
-        f"  memory before the first render: RSS {b['rss'] / MIB:.1f} MiB, "
-        f"peak {b['peak'] / MIB:.1f} MiB"
-    )
-    log(f"  {'after render':>14} {'RSS (statm)':>12} {'peak (ru_maxrss)':>17}")
-    marks = sorted(r["memory"].items(), key=lambda kv: int(kv[0]))
-    for index, m in marks:
-        log(f"  {index:>14} {m['rss'] / MIB:>8.1f} MiB {m['peak'] / MIB:>13.1f} MiB")
-    first_i, first = marks[0]
-    last_i, last = marks[-1]
-    growth = (last["rss"] - first["rss"]) / MIB
-    peak_growth = (last["peak"] - first["peak"]) / MIB
-    per_render = (last["rss"] - first["rss"]) / max(1, int(last_i) - int(first_i)) / 1024
-    log(
-        f"  growth from render {first_i} to {last_i}: RSS {growth:+.2f} MiB "
-        f"({per_render:+.1f} KiB/render), peak {peak_growth:+.2f} MiB"
-    )
-    if r["curve"]:
-        log(
-            "  RSS every 25 renders (MiB): "
-            + " ".join(f"{i}:{rss / MIB:.1f}" for i, rss in r["curve"])
-        )
+    first_i, last_i, growth = report_memory(r)
 
     naive_ms = [1000 * t for t in r["naive_times"]]
     ratio = None
@@ -689,7 +756,14 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=600, help="max seconds to wait for the worker (600)"
     )
-    parser.add_argument("--child", choices=["seed", "render", "queue"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--skip-variant",
+        action="store_true",
+        help="skip the what-if renders (one URLFetcher per process)",
+    )
+    parser.add_argument(
+        "--child", choices=["seed", "render", "variant", "queue"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if not (
         3 <= args.renders <= 5000
@@ -711,6 +785,7 @@ def main() -> int:
     log(
         f"params:   renders={args.renders} naive={args.naive} queue={args.queue} "
         f"worker concurrency={args.concurrency} timeout={args.timeout:.0f}s"
+        + (" (what-if skipped)" if args.skip_variant else "")
     )
     log(
         f"machine:  nproc={os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), "
@@ -787,6 +862,21 @@ def main() -> int:
             )
         )
         verdicts.update(report_render(render))
+
+        if not args.skip_variant:
+            log(
+                f"\n== 1b. what-if, in a fresh process: render_pdf() with ONE URLFetcher per "
+                f"process (HTML(..., url_fetcher=...)), × {args.renders}"
+            )
+            variant = snippet_json(
+                run(
+                    [*me, "--child", "variant", *sizes],
+                    env,
+                    RENDER_DEADLINE_S + 120,
+                    "what-if child process",
+                )
+            )
+            report_variant(variant, render)
 
         log(
             f"\n== 2. worker: celery -A learning worker --concurrency={args.concurrency}, {args.queue} tasks"

@@ -6,6 +6,7 @@ machine without them they are skipped; with REQUIRE_SERVICES=1 (as .ci/run sets)
 a missing service is an error instead, so CI can never pass by skipping.
 """
 
+import json
 import os
 import shutil
 
@@ -88,3 +89,46 @@ def learner(units):
         ward=units["Phường Sài Gòn"],
         birth_year=1962,
     )
+
+
+@pytest.fixture(scope="session")
+def migrated_db_contents(django_db_setup, django_db_blocker):
+    """The test database as migrations left it (Wagtail root and locale, home page,
+    site, competence domains, groups...), serialized once, content types first.
+
+    pytest-django runs transactional tests (live_server ones, as here) after the
+    rolled-back ones, so nothing has flushed the database yet when the first browser
+    test asks for this.
+    """
+    from django.db import connection
+
+    from learning.models import HomePage
+
+    with django_db_blocker.unblock():
+        if not HomePage.objects.exists():
+            pytest.fail("the test database was flushed before the browser tests ran")
+        rows = json.loads(connection.creation.serialize_db_to_string())
+    # Wagtail's Page() looks its content type up (or creates it) while being
+    # deserialized: the content types must be back before any page.
+    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
+    return json.dumps(rows)
+
+
+@pytest.fixture
+def migrated_db(transactional_db, migrated_db_contents):
+    """A live_server test's database as migrations left it.
+
+    Every transactional test ends with a flush that empties the database, data
+    migrations included. Like Django's serialized_rollback, but the flush after the
+    test still re-creates content types and permissions as usual, so tests that come
+    later see what they would have seen without this fixture.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command(
+        "flush", interactive=False, verbosity=0, reset_sequences=False, inhibit_post_migrate=True
+    )
+    ContentType.objects.clear_cache()
+    connection.creation.deserialize_db_from_string(migrated_db_contents)

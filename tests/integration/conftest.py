@@ -54,7 +54,7 @@ def start_worker(log_path):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def celery_worker_process(migrated_db, tmp_path):
     """Start a real worker on the test database and Redis; yields its log file."""
     from learning.celery import app
 

@@ -8,10 +8,7 @@ from accounts.models import Notice, User
 
 from .conftest import wait_for
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("migrated_db")]
 
 
 def test_sign_up_queues_the_welcome_notice_for_a_real_worker(client, units, celery_worker_process):

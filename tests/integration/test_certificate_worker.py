@@ -15,10 +15,7 @@ from learning.celery import app
 from ..courses_helpers import make_course
 from .conftest import start_worker, wait_for
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("migrated_db")]
 
 
 def use_broker(url: str) -> None:
