@@ -267,3 +267,18 @@ def test_catalogue_cards_count_the_steps_and_show_progress(client, learner, cour
     client.post(reverse("learning:lesson_complete", args=[first.pk]))
     page = client.get(course.get_parent().url).content.decode()
     assert "Đã học 33%" in page
+
+
+def test_a_republished_lesson_shows_its_new_text_and_previews_are_never_cached(
+    client, learner, course
+):
+    first, *_rest = steps(course)
+    assert "Mở khoá màn hình" in client.get(first.url).content.decode()
+    first.body = [{"type": "heading", "value": "Tiêu đề đã sửa"}]
+    first.save_revision().publish()
+    assert "Tiêu đề đã sửa" in client.get(first.url).content.decode()
+    first.body = [{"type": "heading", "value": "Bản nháp chưa đăng"}]
+    first.save_revision()
+    draft = first.get_latest_revision_as_object()
+    assert "Bản nháp chưa đăng" in draft.make_preview_request().content.decode()
+    assert "Bản nháp chưa đăng" not in client.get(first.url).content.decode()
