@@ -27,7 +27,7 @@ messages: install
 
 # WeasyPrint (certificates) needs Pango from the system; installed here when we may.
 system-deps:
-	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	@if ! ldconfig -p | grep libpangoft2-1.0 >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	  else \
