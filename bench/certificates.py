@@ -8,7 +8,7 @@ What it does, each run from scratch (nothing in the repository is written):
 1. Creates a fresh PostgreSQL database (hocvuso_bench_cert, dropped first if it
    exists), migrates it with the production settings, and creates through the ORM
    one learner per certificate (Vietnamese names with diacritics, some 80+
-   characters), two courses, and the certificate rows, all `pending`: R for the
+   characters), three courses, and the certificate rows, all `pending`: R for the
    in-process part, Q for the worker part. No task is queued at this point.
 2. In-process rendering (one child process): `certificates.pdf.render_pdf(cert)`
    R times in a row. Prints median/p95 ms per PDF, PDF size, and the process's
@@ -17,14 +17,23 @@ What it does, each run from scratch (nothing in the repository is written):
    a fresh FontConfiguration and CSS for every PDF (same HTML, same pdf.css and
    @font-face rules), N times, and the ratio of the medians.
    Targets: median ≤ 50 ms, RSS growth < 5 MiB from render R/3 to R, PDF ≤ 40 KB.
+   1b. What-if, in a fresh process (skip with --skip-variant): the same R renders
+   with render_pdf()'s code but ONE weasyprint URLFetcher per process, passed as
+   HTML(url_fetcher=...): without it WeasyPrint builds one per document, whose
+   HTTPS handler loads the system CA bundle into a new SSL context every time.
 3. Worker throughput: starts ONE `celery -A learning worker --concurrency=2`
    (production settings, Redis database 13, PDFs into a temporary
    PRIVATE_MEDIA_ROOT), queues Q `render_certificate` tasks for committed
    pending rows, and polls the database (every 0.5 s, at most --timeout s) until
    all are `ready`. Prints certificates/s; checks that exactly Q are ready and
-   that each stored file matches its pdf_sha256.
+   that each stored file matches its pdf_sha256. Also, at each poll, whether a
+   backend waits on a row lock, and every second poll, the time of one INSERT
+   of a new certificate row (as a learner completing a course causes) while the
+   worker renders, then as many after it is done. --own-template-versions
+   (what-if) gives each queued certificate a template version of its own.
 4. Stops the worker, flushes Redis database 13, drops the database, removes the
-   temporary directory.
+   temporary directory (TMPDIR of every child and of the worker points into it,
+   so WeasyPrint's font folders go too; the ones left behind are counted).
 
 Every loop is bounded in count and time; each subprocess has a timeout.
 """
@@ -69,6 +78,8 @@ SERVICE_SAMPLE = 20  # in-process certificate_render() calls, to compare with th
 # Slugs of the two courses the seed creates: one for in-process renders, one for the worker.
 RENDER_COURSE = "bench-cert-in-process"
 QUEUE_COURSE = "bench-cert-worker"
+PROBE_COURSE = "bench-cert-probe"  # certificates inserted while the worker runs, timed
+PROBES = 10  # inserts while the worker renders, and as many after it is done
 
 FAMILY = [
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
@@ -255,8 +266,12 @@ def memory_now() -> dict:
     return {"rss": rss, "peak": peak}
 
 
-def child_seed(renders: int, queue: int) -> dict:
-    """Learners, two courses, and the pending certificate rows; all committed, nothing queued."""
+def child_seed(renders: int, queue: int, own_versions: bool) -> dict:
+    """Learners, three courses, and the pending certificate rows; all committed, nothing queued.
+
+    `own_versions` (what-if): each queued certificate points at a template version of its
+    own instead of the one current version that every real certificate shares.
+    """
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
@@ -274,7 +289,11 @@ def child_seed(renders: int, queue: int) -> dict:
             slug: index.add_child(
                 instance=CoursePage(title=title, slug=slug, summary="Khoá học thử hiệu năng.")
             )
-            for slug, title in ((RENDER_COURSE, COURSE_TITLES[0]), (QUEUE_COURSE, COURSE_TITLES[1]))
+            for slug, title in (
+                (RENDER_COURSE, COURSE_TITLES[0]),
+                (QUEUE_COURSE, COURSE_TITLES[1]),
+                (PROBE_COURSE, COURSE_TITLES[2]),
+            )
         }
         unusable = make_password(None)
         users = User.objects.bulk_create(
@@ -286,6 +305,16 @@ def child_seed(renders: int, queue: int) -> dict:
             for n in range(people)
         )
         version = TemplateVersion.objects.record(CertificateSettings())
+        own = []
+        if own_versions:
+            fields = {
+                f.name: getattr(version, f.name)
+                for f in TemplateVersion._meta.concrete_fields
+                if f.name not in ("id", "number")
+            }
+            own = TemplateVersion.objects.bulk_create(
+                TemplateVersion(number=1000 + n, **fields) for n in range(queue)
+            )
         rows = []
         for slug, count, offset in ((RENDER_COURSE, renders, 0), (QUEUE_COURSE, queue, renders)):
             for n, user in enumerate(users[:count]):
@@ -301,7 +330,7 @@ def child_seed(renders: int, queue: int) -> dict:
                             else courses[slug].title
                         ),
                         completed_on=f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}",
-                        template_version=version,
+                        template_version=own[n] if own and slug == QUEUE_COURSE else version,
                         status=Certificate.Status.PENDING,
                     )
                 )
@@ -314,6 +343,7 @@ def child_seed(renders: int, queue: int) -> dict:
         "longest": max(len(n) for n in names),
         "example_long": next((n for n in names if len(n) >= 80), ""),
         "example": names[0],
+        "versions": TemplateVersion.objects.count(),
     }
 
 
@@ -472,10 +502,48 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
 
 def child_queue(queue: int, timeout: float) -> dict:
     """Queue one render_certificate per committed pending row; poll the database until done."""
+    from django.db import connection
     from django.db.models import Count, Max, Min
 
-    from certificates.models import Certificate
+    from accounts.models import User
+    from certificates.models import Certificate, TemplateVersion
     from certificates.tasks import render_certificate
+    from courses.models import CoursePage
+
+    # A learner completing a course while the worker renders: the INSERT of their
+    # certificate row (as certificate_issue does it) checks its foreign key to the
+    # current template version with a KEY SHARE lock on that row.
+    probe_course = CoursePage.objects.get(slug=PROBE_COURSE)
+    current_version = TemplateVersion.objects.order_by("number").first()
+    probe_users = list(User.objects.order_by("pk").values_list("pk", flat=True)[: 2 * PROBES])
+
+    def probe() -> float | None:
+        n = len(probe_during) + len(probe_after)
+        if n >= len(probe_users):
+            return None
+        t_probe = time.perf_counter()
+        Certificate.objects.create(
+            user_id=probe_users[n],
+            course=probe_course,
+            number=f"HVS-PROBE-{n:04d}",
+            full_name="Người Thử",
+            course_title=probe_course.title,
+            completed_on="2026-01-05",
+            template_version=current_version,
+        )
+        return time.perf_counter() - t_probe
+
+    def lock_waiters() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0]
+
+    probe_during: list[float] = []
+    probe_after: list[float] = []
+    lock_polls = 0
 
     rows = Certificate.objects.filter(course__slug=QUEUE_COURSE)
     ids = list(rows.filter(status=Certificate.Status.PENDING).values_list("pk", flat=True))
@@ -489,11 +557,16 @@ def child_queue(queue: int, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         polls += 1
+        lock_polls += lock_waiters() > 0
         counts = dict(rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         if counts.get("ready", 0) + counts.get("failed", 0) >= queue:
             break
+        if polls % 2 == 0 and len(probe_during) < PROBES and (took := probe()) is not None:
+            probe_during.append(took)
         time.sleep(POLL_INTERVAL_S)
     seen_s = time.time() - t0
+    while len(probe_after) < len(probe_during) and (took := probe()) is not None:
+        probe_after.append(took)
     span = rows.filter(status="ready").aggregate(first=Min("rendered_at"), last=Max("rendered_at"))
 
     # Verification: exactly `queue` ready, each with a hash that matches its stored file.
@@ -515,6 +588,9 @@ def child_queue(queue: int, timeout: float) -> dict:
         "enqueue_s": enqueue_s,
         "seen_s": seen_s,
         "polls": polls,
+        "lock_polls": lock_polls,
+        "probe_during": probe_during,
+        "probe_after": probe_after,
         "counts": counts,
         "timed_out": counts.get("ready", 0) + counts.get("failed", 0) < queue,
         "first_s": span["first"].timestamp() - t0 if span["first"] else None,
@@ -532,7 +608,7 @@ def child_queue(queue: int, timeout: float) -> dict:
 def child_main(args) -> int:
     django_setup()
     if args.child == "seed":
-        out = child_seed(args.renders, args.queue)
+        out = child_seed(args.renders, args.queue, args.own_template_versions)
     elif args.child == "render":
         out = child_render(args.renders, args.naive, Path(os.environ["BENCH_TMP"]))
     elif args.child == "variant":
@@ -694,6 +770,20 @@ def report_queue(q: dict, queue: int, worker_log: Path, pool_rss: list, pool_pea
     )
     for error in q["errors"]:
         log(f"    failed: {error[:300]}")
+    share = q["lock_polls"] / max(1, q["polls"])
+    log(
+        f"  row-lock waits: {q['lock_polls']} of {q['polls']} polls ({100 * share:.0f}%) saw a "
+        f"backend of this database waiting on a lock (pg_stat_activity wait_event_type = Lock)"
+    )
+    if q["probe_during"]:
+        during = [1000 * t for t in q["probe_during"]]
+        after = [1000 * t for t in q["probe_after"]] or [0.0]
+        log(
+            f"  certificate INSERT (FK to the current template version), as a completing "
+            f"learner's request does it: while the worker renders median "
+            f"{statistics.median(during):.1f} ms, max {max(during):.1f} ms ({len(during)}); "
+            f"after it is done median {statistics.median(after):.1f} ms, max {max(after):.1f} ms"
+        )
     text = worker_log.read_text(errors="replace") if worker_log.exists() else ""
     task_s = [
         float(x) for x in re.findall(r"render_certificate\[[^\]]+\] succeeded in ([\d.]+)s", text)
@@ -757,6 +847,12 @@ def main() -> int:
         "--timeout", type=float, default=600, help="max seconds to wait for the worker (600)"
     )
     parser.add_argument(
+        "--own-template-versions",
+        action="store_true",
+        help="what-if: each queued certificate gets a template version of its own "
+        "(no shared row for the workers' SELECT ... FOR UPDATE to lock)",
+    )
+    parser.add_argument(
         "--skip-variant",
         action="store_true",
         help="skip the what-if renders (one URLFetcher per process)",
@@ -786,6 +882,11 @@ def main() -> int:
         f"params:   renders={args.renders} naive={args.naive} queue={args.queue} "
         f"worker concurrency={args.concurrency} timeout={args.timeout:.0f}s"
         + (" (what-if skipped)" if args.skip_variant else "")
+        + (
+            " OWN TEMPLATE VERSION PER QUEUED CERTIFICATE (what-if)"
+            if args.own_template_versions
+            else ""
+        )
     )
     log(
         f"machine:  nproc={os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), "
@@ -824,14 +925,21 @@ def main() -> int:
         "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
         "LOG_LEVEL": "WARNING",
         "BENCH_TMP": str(tmp),
+        # WeasyPrint copies @font-face fonts into a mkdtemp() folder per FontConfiguration:
+        # keep those inside our temp dir, and count the ones left behind.
+        "TMPDIR": str(tmp / "tmp"),
     }
+    (tmp / "tmp").mkdir()
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     manage = [str(PY), "manage.py"]
     me = [str(PY), str(Path(__file__).resolve())]
     sizes = ["--renders", str(args.renders), "--queue", str(args.queue)]
+    if args.own_template_versions:
+        sizes.append("--own-template-versions")
     worker: subprocess.Popen | None = None
     db_created = False
     verdicts: dict = {}
+    notes: list[str] = []
     try:
         log(f"\n== setup (database {DB_NAME}, Redis db 13, temp dir {tmp})")
         admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -846,7 +954,7 @@ def main() -> int:
         log(
             f"  {seed['users']} learners, {seed['rows']} pending certificates; "
             f"{seed['long_names']} of the first {args.renders} names have 80+ chars "
-            f"(longest {seed['longest']})"
+            f"(longest {seed['longest']}); {seed['versions']} template version(s)"
         )
         log(f"  e.g. “{seed['example']}”, “{seed['example_long']}”")
 
@@ -919,6 +1027,16 @@ def main() -> int:
         pool_peak = [process_peak_rss(pid) for pid in pool]
         ok, rate, total = report_queue(queue, args.queue, worker_log, pool_rss, pool_peak)
         pool_cpu = sum(cpu_used[pid] for pid in pool)
+        notes.append(
+            f"worker: {pool_cpu / total if total else 0:.2f} of {args.concurrency} pool processes "
+            f"busy on average; lock waits in {queue['lock_polls']}/{queue['polls']} polls"
+            + (
+                f"; a certificate INSERT waits {1000 * statistics.median(queue['probe_during']):.0f}"
+                f" ms (median) while rendering runs"
+                if queue["probe_during"]
+                else ""
+            )
+        )
         log(
             f"  worker CPU: pool processes {pool_cpu:.1f}s "
             f"({1000 * pool_cpu / max(1, queue['ready']):.0f} ms per certificate, "
@@ -934,6 +1052,14 @@ def main() -> int:
     finally:
         if worker is not None:
             stop_worker(worker)
+        leftovers = sorted((tmp / "tmp").glob("weasyprint-*"))
+        if leftovers:
+            log(
+                f"\n  note: {len(leftovers)} WeasyPrint font folders (TMPDIR/weasyprint-*, "
+                f"{sum(f.stat().st_size for d in leftovers for f in d.iterdir()) / 1024:.0f} KB "
+                "of copied fonts in all) were left behind by the processes that rendered "
+                "(children, worker pool): never cleaned up by WeasyPrint; removed with our temp dir"
+            )
         if db_created:
             try:
                 admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -945,6 +1071,8 @@ def main() -> int:
     log("\n== summary")
     for _key, (met, text) in verdicts.items():
         log(f"  {'MET    ' if met else 'NOT MET'}  {text}")
+    for note in notes:
+        log(f"  info     {note}")
     log(
         f"\nworker stopped, Redis db 13 flushed, database {DB_NAME} dropped, temp dir removed; "
         f"total {time.monotonic() - started:.0f}s"

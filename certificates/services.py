@@ -11,6 +11,7 @@ from django.utils import timezone
 from courses.models import Enrollment
 
 from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
+from .pdf import render_pdf
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
@@ -78,8 +79,6 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     Idempotent: the row is locked while rendering, and a certificate already
     ready is not rendered again, so a redelivered task changes nothing.
     """
-    from .pdf import render_pdf
-
     with transaction.atomic():
         certificate = (
             Certificate.objects.select_for_update()
@@ -124,7 +123,11 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
 @transaction.atomic
 def certificate_reissue(*, certificate: Certificate) -> Certificate:
     """A new version with today's name, course title and template; the old one stays, replaced."""
-    old = Certificate.objects.select_for_update().select_related("user").get(pk=certificate.pk)
+    old = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=certificate.pk)
+    )
     old.status = Certificate.Status.REPLACED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(

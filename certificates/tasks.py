@@ -3,9 +3,10 @@
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_process_shutdown
 from django.db import DatabaseError
 
-from . import services
+from . import pdf, services
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +37,17 @@ def render_certificate(self, certificate_id: int) -> None:
 def requeue_stale_certificates() -> int:
     """The periodic sweep: no completion goes without its certificate, even if a message was lost."""
     return services.certificates_requeue()
+
+
+@worker_process_init.connect
+def _prepare_pdf_rendering(**kwargs) -> None:
+    """Load fonts and parse the stylesheet when a worker process starts, not in its first task."""
+    pdf.font_config_and_css()
+
+
+@worker_process_shutdown.connect
+def _remove_font_copies(**kwargs) -> None:
+    """WeasyPrint copies fonts to a temporary folder; pool processes exit without removing it."""
+    if pdf.font_config_and_css.cache_info().currsize:
+        font_config, _css = pdf.font_config_and_css()
+        font_config.__del__()  # WeasyPrint's own clean-up of that folder

@@ -226,11 +226,13 @@ def test_pdf_download_is_for_owner_cadres_of_the_ward_and_admins(
 
 
 def test_a_render_error_marks_the_certificate_failed_with_the_error(learner, course, monkeypatch):
-    from certificates import pdf, tasks
+    from certificates import tasks
 
     enrollment = Enrollment.objects.create(user=learner, course=course)
     certificate = services.certificate_issue(enrollment=enrollment)
-    monkeypatch.setattr(pdf, "render_pdf", lambda c: (_ for _ in ()).throw(ValueError("mẫu hỏng")))
+    monkeypatch.setattr(
+        services, "render_pdf", lambda c: (_ for _ in ()).throw(ValueError("mẫu hỏng"))
+    )
     tasks.render_certificate.apply(args=[certificate.pk])
     certificate.refresh_from_db()
     assert certificate.status == "failed" and "mẫu hỏng" in certificate.error
