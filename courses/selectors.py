@@ -58,6 +58,10 @@ class CourseProgress:
         return previous, following
 
 
+# What an outline needs of each step page: its title and URL, nothing else.
+OUTLINE_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id", "live")
+
+
 def _steps_from_pages(pages) -> list[Step]:
     return [
         Step(
@@ -71,7 +75,7 @@ def _steps_from_pages(pages) -> list[Step]:
 
 def course_steps(*, course: CoursePage) -> list[Step]:
     """The live child pages of a course in tree order (one query)."""
-    return _steps_from_pages(course.get_children().live().order_by("path"))
+    return _steps_from_pages(course.get_children().live().only(*OUTLINE_FIELDS).order_by("path"))
 
 
 def _mark_done(progress: CourseProgress, user) -> CourseProgress:
@@ -117,7 +121,9 @@ def step_context(*, step: Page, user) -> dict:
     family = list(
         Page.objects.filter(
             Q(path=parent_path) | Q(path__startswith=parent_path, depth=step.depth, live=True)
-        ).order_by("path")
+        )
+        .only(*OUTLINE_FIELDS)
+        .order_by("path")
     )
     if not family or family[0].path != parent_path or not family[0].live:
         return {"course": None, "progress": None}
