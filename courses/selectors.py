@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from wagtail.models import Page
@@ -73,9 +74,38 @@ def _steps_from_pages(pages) -> list[Step]:
     ]
 
 
+OUTLINE_CACHE_SECONDS = 300
+
+
+def outline_cache_key(course_path: str) -> str:
+    return f"course-outline:{course_path}"
+
+
+def course_family(*, course_path: str) -> list[Page]:
+    """The course page and its live steps in tree order, light pages only.
+
+    Every learner of a course sees the same outline, so it is cached; publishing,
+    unpublishing, moving or deleting a page drops the entry (courses/signals.py),
+    and it expires on its own after a few minutes in any case.
+    """
+    key = outline_cache_key(course_path)
+    family = cache.get(key)
+    if family is None:
+        depth = len(course_path) // Page.steplen
+        family = list(
+            Page.objects.filter(
+                Q(path=course_path) | Q(path__startswith=course_path, depth=depth + 1, live=True)
+            )
+            .only(*OUTLINE_FIELDS)
+            .order_by("path")
+        )
+        cache.set(key, family, OUTLINE_CACHE_SECONDS)
+    return family
+
+
 def course_steps(*, course: CoursePage) -> list[Step]:
-    """The live child pages of a course in tree order (one query)."""
-    return _steps_from_pages(course.get_children().live().only(*OUTLINE_FIELDS).order_by("path"))
+    """The live child pages of a course in tree order."""
+    return _steps_from_pages(course_family(course_path=course.path)[1:])
 
 
 def _mark_done(progress: CourseProgress, user) -> CourseProgress:
@@ -115,16 +145,10 @@ def course_progress(*, course: CoursePage, user) -> CourseProgress:
 def step_context(*, step: Page, user) -> dict:
     """What a step page shows around its content: its course, outline, neighbours, done mark.
 
-    The course and its live steps come in one query through the tree path (three in all).
+    The course and its steps come from the outline cache, found through the tree path.
     """
     parent_path = step.path[: -Page.steplen]
-    family = list(
-        Page.objects.filter(
-            Q(path=parent_path) | Q(path__startswith=parent_path, depth=step.depth, live=True)
-        )
-        .only(*OUTLINE_FIELDS)
-        .order_by("path")
-    )
+    family = course_family(course_path=parent_path)
     if not family or family[0].path != parent_path or not family[0].live:
         return {"course": None, "progress": None}
     course, siblings = family[0], family[1:]

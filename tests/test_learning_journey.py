@@ -282,3 +282,26 @@ def test_a_republished_lesson_shows_its_new_text_and_previews_are_never_cached(
     draft = first.get_latest_revision_as_object()
     assert "Bản nháp chưa đăng" in draft.make_preview_request().content.decode()
     assert "Bản nháp chưa đăng" not in client.get(first.url).content.decode()
+
+
+def test_outlines_follow_publishing_unpublishing_moving_and_deleting(client, course):
+    from courses.models import LessonPage
+
+    first, second, quiz = steps(course)
+    assert "Bài 2" in client.get(first.url).content.decode()
+    second.unpublish()
+    assert "Bài 2" not in client.get(first.url).content.decode()
+    assert "Bài 2" not in client.get(course.url).content.decode()
+    second.save_revision().publish()
+    assert "Bài 2" in client.get(course.url).content.decode()
+    new = LessonPage(title="Bài mới thêm", slug="bai-moi", body=[])
+    course.refresh_from_db()
+    course.add_child(instance=new)
+    new.save_revision().publish()
+    assert "Bài mới thêm" in client.get(course.url).content.decode()
+    assert "4 bước" in client.get(first.url).content.decode()
+    new.move(first, pos="left")  # now the first step
+    assert "Bài mới thêm" in client.get(first.url).content.decode()  # as its "previous" link
+    LessonPage.objects.get(pk=new.pk).delete()
+    assert "Bài mới thêm" not in client.get(course.url).content.decode()
+    assert "3 bước" in client.get(first.url).content.decode()
