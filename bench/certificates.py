@@ -17,10 +17,6 @@ What it does, each run from scratch (nothing in the repository is written):
    a fresh FontConfiguration and CSS for every PDF (same HTML, same pdf.css and
    @font-face rules), N times, and the ratio of the medians.
    Targets: median ≤ 50 ms, RSS growth < 5 MiB from render R/3 to R, PDF ≤ 40 KB.
-   1b. What-if, in a fresh process (skip with --skip-variant): the same R renders
-   with render_pdf()'s code but ONE weasyprint URLFetcher per process, passed as
-   HTML(url_fetcher=...): without it WeasyPrint builds one per document, whose
-   HTTPS handler loads the system CA bundle into a new SSL context every time.
 3. Worker throughput: starts ONE `celery -A learning worker --concurrency=2`
    (production settings, Redis database 13, PDFs into a temporary
    PRIVATE_MEDIA_ROOT), queues Q `render_certificate` tasks for committed
@@ -29,8 +25,7 @@ What it does, each run from scratch (nothing in the repository is written):
    that each stored file matches its pdf_sha256. Also, at each poll, whether a
    backend waits on a row lock, and every second poll, the time of one INSERT
    of a new certificate row (as a learner completing a course causes) while the
-   worker renders, then as many after it is done. --own-template-versions
-   (what-if) gives each queued certificate a template version of its own.
+   worker renders, then as many after it is done.
 4. Stops the worker, flushes Redis database 13, drops the database, removes the
    temporary directory (TMPDIR of every child and of the worker points into it,
    so WeasyPrint's font folders go too; the ones left behind are counted).
@@ -59,14 +54,23 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = ROOT / ".venv" / "bin" / "python"
+from common import (
+    MARKER,
+    PY,
+    ROOT,
+    admin_sql,
+    cpu_model,
+    log,
+    redis_flush,
+    run,
+    server_version,
+    snippet_json,
+)
+
 CELERY = ROOT / ".venv" / "bin" / "celery"
 DB_NAME = "hocvuso_bench_cert"
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/13"
-MARKER = "BENCH_JSON "
 MEDIAN_TARGET_MS = 50.0
 GROWTH_TARGET_MIB = 5.0
 SIZE_TARGET_KB = 40.0  # KB = 1024 bytes here, as everywhere in this script
@@ -103,10 +107,6 @@ COURSE_TITLES = [
 ]
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
 def person_name(rng: random.Random, long: bool) -> str:
     """A Vietnamese full name; `long` ones are 80+ characters (several names run together)."""
 
@@ -125,37 +125,6 @@ def person_name(rng: random.Random, long: bool) -> str:
 # --- machine and services -------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(statement)
-
-
-def server_version() -> str:
-    import psycopg
-
-    with psycopg.connect(ADMIN_DSN, connect_timeout=10) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
-
-
-def redis_flush() -> None:
-    """Empty the bench's Redis database 13 (broker), so nothing leaks between runs."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL, socket_timeout=5).flushdb()
-
-
 def pango_version() -> str:
     try:
         from weasyprint.text.ffi import pango
@@ -164,29 +133,6 @@ def pango_version() -> str:
         return f"{v // 10000}.{v // 100 % 100}.{v % 100}"
     except Exception:  # noqa: BLE001 - informational only
         return "?"
-
-
-def run(cmd: list, env: dict, timeout: float, label: str) -> str:
-    """Run a command in the repository; stdout on success, abort with its output otherwise."""
-    t0 = time.monotonic()
-    try:
-        done = subprocess.run(
-            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"{label}: timed out after {timeout:.0f}s") from None
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"{label}: exit {done.returncode}")
-    log(f"  {label:<34} {time.monotonic() - t0:6.1f}s")
-    return done.stdout
-
-
-def snippet_json(stdout: str) -> dict:
-    for line in stdout.splitlines():
-        if line.startswith(MARKER):
-            return json.loads(line[len(MARKER) :])
-    raise SystemExit(f"no result line in output:\n{stdout[-2000:]}")
 
 
 def system_check(manage: list, env: dict) -> bool:
@@ -266,12 +212,8 @@ def memory_now() -> dict:
     return {"rss": rss, "peak": peak}
 
 
-def child_seed(renders: int, queue: int, own_versions: bool) -> dict:
-    """Learners, three courses, and the pending certificate rows; all committed, nothing queued.
-
-    `own_versions` (what-if): each queued certificate points at a template version of its
-    own instead of the one current version that every real certificate shares.
-    """
+def child_seed(renders: int, queue: int) -> dict:
+    """Learners, three courses, and the pending certificate rows; all committed, nothing queued."""
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
@@ -305,16 +247,6 @@ def child_seed(renders: int, queue: int, own_versions: bool) -> dict:
             for n in range(people)
         )
         version = TemplateVersion.objects.record(CertificateSettings())
-        own = []
-        if own_versions:
-            fields = {
-                f.name: getattr(version, f.name)
-                for f in TemplateVersion._meta.concrete_fields
-                if f.name not in ("id", "number")
-            }
-            own = TemplateVersion.objects.bulk_create(
-                TemplateVersion(number=1000 + n, **fields) for n in range(queue)
-            )
         rows = []
         for slug, count, offset in ((RENDER_COURSE, renders, 0), (QUEUE_COURSE, queue, renders)):
             for n, user in enumerate(users[:count]):
@@ -330,7 +262,7 @@ def child_seed(renders: int, queue: int, own_versions: bool) -> dict:
                             else courses[slug].title
                         ),
                         completed_on=f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}",
-                        template_version=own[n] if own and slug == QUEUE_COURSE else version,
+                        template_version=version,
                         status=Certificate.Status.PENDING,
                     )
                 )
@@ -423,32 +355,6 @@ def render_loop(render, certificates: list, tmp: Path | None) -> dict:
         "curve": curve,
         "long_sample": long_sample,
     }
-
-
-def child_variant(renders: int) -> dict:
-    """What-if, in its own process: render_pdf() as shipped, but with ONE URLFetcher per process.
-
-    WeasyPrint's HTML() builds a new URLFetcher when none is given, and that builds an
-    HTTPS handler whose SSL context loads the system CA bundle: per certificate.
-    """
-    from django.conf import settings
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    from certificates import pdf
-
-    fetcher = URLFetcher(allowed_protocols=("file", "data"))
-
-    def render(certificate) -> bytes:
-        font_config, css = pdf._font_config_and_css()  # noqa: SLF001 - same cache as the app
-        document = HTML(
-            string=pdf.certificate_html(certificate),
-            base_url=str(settings.BASE_DIR),
-            url_fetcher=fetcher,
-        )
-        return document.write_pdf(stylesheets=[css], font_config=font_config)
-
-    return render_loop(render, render_certificates(renders), None)
 
 
 def child_render(renders: int, naive: int, tmp: Path) -> dict:
@@ -608,11 +514,9 @@ def child_queue(queue: int, timeout: float) -> dict:
 def child_main(args) -> int:
     django_setup()
     if args.child == "seed":
-        out = child_seed(args.renders, args.queue, args.own_template_versions)
+        out = child_seed(args.renders, args.queue)
     elif args.child == "render":
         out = child_render(args.renders, args.naive, Path(os.environ["BENCH_TMP"]))
-    elif args.child == "variant":
-        out = child_variant(args.renders)
     else:
         out = child_queue(args.queue, args.timeout)
     print(MARKER + json.dumps(out), flush=True)
@@ -648,26 +552,6 @@ def report_memory(r: dict) -> tuple:
             + " ".join(f"{i}:{rss / MIB:.1f}" for i, rss in r["curve"])
         )
     return first_i, last_i, growth
-
-
-def report_variant(v: dict, r: dict) -> None:
-    """The what-if (one URLFetcher per process) beside render_pdf() as shipped."""
-    times_ms = [1000 * t for t in v["times"]]
-    cpu_ms = [1000 * t for t in v["cpu"]]
-    app_median = statistics.median([1000 * t for t in r["times"]])
-    app_cpu = statistics.median([1000 * t for t in r["cpu"]])
-    median = statistics.median(times_ms)
-    log(
-        f"  {v['done']} renders: median {median:.1f} ms, p95 {pct(times_ms, 0.95):.1f} ms, "
-        f"CPU median {statistics.median(cpu_ms):.1f} ms; mean size "
-        f"{statistics.mean(v['sizes']) / 1024:.1f} KB"
-    )
-    log(
-        f"  vs render_pdf() as shipped: wall median {app_median:.1f} -> {median:.1f} ms "
-        f"({app_median / median:.2f}×), CPU median {app_cpu:.1f} -> "
-        f"{statistics.median(cpu_ms):.1f} ms"
-    )
-    report_memory(v)
 
 
 def report_render(r: dict) -> dict:
@@ -846,20 +730,7 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=600, help="max seconds to wait for the worker (600)"
     )
-    parser.add_argument(
-        "--own-template-versions",
-        action="store_true",
-        help="what-if: each queued certificate gets a template version of its own "
-        "(no shared row for the workers' SELECT ... FOR UPDATE to lock)",
-    )
-    parser.add_argument(
-        "--skip-variant",
-        action="store_true",
-        help="skip the what-if renders (one URLFetcher per process)",
-    )
-    parser.add_argument(
-        "--child", choices=["seed", "render", "variant", "queue"], help=argparse.SUPPRESS
-    )
+    parser.add_argument("--child", choices=["seed", "render", "queue"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not (
         3 <= args.renders <= 5000
@@ -881,12 +752,6 @@ def main() -> int:
     log(
         f"params:   renders={args.renders} naive={args.naive} queue={args.queue} "
         f"worker concurrency={args.concurrency} timeout={args.timeout:.0f}s"
-        + (" (what-if skipped)" if args.skip_variant else "")
-        + (
-            " OWN TEMPLATE VERSION PER QUEUED CERTIFICATE (what-if)"
-            if args.own_template_versions
-            else ""
-        )
     )
     log(
         f"machine:  nproc={os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), "
@@ -934,8 +799,6 @@ def main() -> int:
     manage = [str(PY), "manage.py"]
     me = [str(PY), str(Path(__file__).resolve())]
     sizes = ["--renders", str(args.renders), "--queue", str(args.queue)]
-    if args.own_template_versions:
-        sizes.append("--own-template-versions")
     worker: subprocess.Popen | None = None
     db_created = False
     verdicts: dict = {}
@@ -945,7 +808,7 @@ def main() -> int:
         admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         admin_sql(f'CREATE DATABASE "{DB_NAME}"')
         db_created = True
-        redis_flush()
+        redis_flush(REDIS_URL)
         skip = [] if system_check(manage, env) else ["--skip-checks"]
         run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 300, "migrate")
         seed = snippet_json(
@@ -970,21 +833,6 @@ def main() -> int:
             )
         )
         verdicts.update(report_render(render))
-
-        if not args.skip_variant:
-            log(
-                f"\n== 1b. what-if, in a fresh process: render_pdf() with ONE URLFetcher per "
-                f"process (HTML(..., url_fetcher=...)), × {args.renders}"
-            )
-            variant = snippet_json(
-                run(
-                    [*me, "--child", "variant", *sizes],
-                    env,
-                    RENDER_DEADLINE_S + 120,
-                    "what-if child process",
-                )
-            )
-            report_variant(variant, render)
 
         log(
             f"\n== 2. worker: celery -A learning worker --concurrency={args.concurrency}, {args.queue} tasks"
@@ -1063,7 +911,7 @@ def main() -> int:
         if db_created:
             try:
                 admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-                redis_flush()
+                redis_flush(REDIS_URL)
             except Exception as error:  # noqa: BLE001 - report, keep cleaning up
                 log(f"cleanup: {error}")
         shutil.rmtree(tmp, ignore_errors=True)

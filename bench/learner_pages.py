@@ -51,18 +51,26 @@ from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = ROOT / ".venv" / "bin" / "python"
+from common import (
+    PY,
+    ROOT,
+    admin_sql,
+    cpu_model,
+    log,
+    redis_flush,
+    run,
+    server_version,
+    snippet_json,
+)
+
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 DB_NAME = "hocvuso_bench"
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 LEARNER_PHONE = "0912000001"  # seed_demo's first learner, +84912000001
 LESSON_TARGET_RATIO = 0.6
 WIRE_TARGET_KB = 15.0
 PHASE_DEADLINE_S = 25.0  # per page: the load phase stops after 3 × this at most
-MARKER = "BENCH_JSON "
 
 # Run by `manage.py shell -c` in the bench database: the 10-step course, the
 # learner's progress, a session; prints one JSON line.
@@ -170,26 +178,6 @@ print("BENCH_JSON " + json.dumps(out))
 """
 
 
-def log(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def run(cmd: list, env: dict, timeout: float, label: str) -> str:
-    """Run a command in the repository; stdout on success, abort with its output otherwise."""
-    t0 = time.monotonic()
-    try:
-        done = subprocess.run(
-            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        raise SystemExit(f"{label}: timed out after {timeout:.0f}s") from None
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        raise SystemExit(f"{label}: exit {done.returncode}")
-    log(f"  {label:<28} {time.monotonic() - t0:6.1f}s")
-    return done.stdout
-
-
 def system_check(manage: list, env: dict) -> list[str]:
     """`manage.py check` with the production settings on PostgreSQL; the error ids, printed."""
     done = subprocess.run(
@@ -218,48 +206,10 @@ def system_check(manage: list, env: dict) -> list[str]:
     return ids or ["?"]
 
 
-def snippet_json(stdout: str) -> dict:
-    for line in stdout.splitlines():
-        if line.startswith(MARKER):
-            return json.loads(line[len(MARKER) :])
-    raise SystemExit(f"no result line in output:\n{stdout[-2000:]}")
-
-
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(statement)
-
-
-def server_version() -> str:
-    import psycopg
-
-    with psycopg.connect(ADMIN_DSN, connect_timeout=10) as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
-
-
-def redis_flush() -> None:
-    """Empty the bench's Redis database (cache), so no state leaks between runs."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL, socket_timeout=5).flushdb()
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # --- HTTP -------------------------------------------------------------------------
@@ -517,7 +467,7 @@ def main() -> int:
         admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         admin_sql(f'CREATE DATABASE "{DB_NAME}"')
         db_created = True
-        redis_flush()
+        redis_flush(REDIS_URL)
         # The shipped production settings fail Django's system checks on PostgreSQL
         # (postgres.E005: wagtailsearch's SearchVectorField/GinIndex want
         # 'django.contrib.postgres' in INSTALLED_APPS). Settings are not ours to
@@ -763,7 +713,7 @@ def main() -> int:
         if db_created and not args.keep:
             try:
                 admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-                redis_flush()
+                redis_flush(REDIS_URL)
             except Exception as error:  # noqa: BLE001 - report, keep cleaning up
                 log(f"cleanup: {error}")
         shutil.rmtree(tmp, ignore_errors=True)
