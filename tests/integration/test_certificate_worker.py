@@ -96,3 +96,55 @@ def test_completion_while_the_broker_is_down_still_ends_with_one_ready_certifica
         worker.terminate()
         worker.wait(timeout=30)
     assert Certificate.objects.filter(user=learner, course=course).count() == 1
+
+
+def test_a_worker_killed_mid_render_leaves_every_certificate_ready_exactly_once(
+    learner, units, tmp_path
+):
+    import datetime
+    import hashlib
+    import os
+    import signal
+
+    from accounts.models import User
+    from certificates.services import certificate_issue
+    from courses.models import Enrollment
+
+    course = make_course(lessons=1, slug="chiu-loi")
+    people = [learner] + [
+        User.objects.create_user(
+            phone=f"09770001{n:02d}",
+            password="x",
+            full_name=f"Học viên số {n}",
+            ward=units["Phường Sài Gòn"],
+        )
+        for n in range(19)
+    ]
+    app.conf.task_always_eager = False
+    log = tmp_path / "worker.log"
+    worker = start_worker(log)
+    try:
+        for person in people:  # each issue queues its render after commit
+            certificate_issue(enrollment=Enrollment.objects.create(user=person, course=course))
+        assert wait_for(lambda: "render_certificate" in log.read_text(), 30)
+        os.kill(worker.pid, signal.SIGKILL)  # no warm shutdown: whatever was rendering is cut off
+        worker.wait(timeout=30)
+        interrupted = Certificate.objects.filter(course=course, status="pending").count()
+        assert interrupted > 0, "the worker finished everything before the kill; nothing was tested"
+
+        worker = start_worker(log)
+        certificates_requeue(
+            older_than=datetime.timedelta(0)
+        )  # what the minute-by-minute sweep does
+        assert wait_for(
+            lambda: not Certificate.objects.filter(course=course, status="pending").exists(), 90
+        ), log.read_text()[-3000:]
+    finally:
+        app.conf.task_always_eager = True
+        worker.kill()
+        worker.wait(timeout=30)
+    certificates = list(Certificate.objects.filter(course=course))
+    assert len(certificates) == len(people)
+    assert {c.status for c in certificates} == {"ready"}
+    for certificate in certificates:
+        assert hashlib.sha256(certificate.pdf.read()).hexdigest() == certificate.pdf_sha256
