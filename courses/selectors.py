@@ -108,19 +108,37 @@ def course_steps(*, course: CoursePage) -> list[Step]:
     return _steps_from_pages(course_family(course_path=course.path)[1:])
 
 
-def _mark_done(progress: CourseProgress, user) -> CourseProgress:
-    """Fill in the learner's enrolment and done steps with one query.
+PROGRESS_CACHE_SECONDS = 300
 
-    The enrolment is joined to its progress rows, so a learner with no step
-    done still comes back as one row (step NULL).
+
+def progress_cache_key(user_id: int, course_id: int) -> str:
+    return f"course-progress:{user_id}:{course_id}"
+
+
+def _progress_rows(user, course_id: int) -> list[tuple]:
+    """The learner's enrolment joined to its progress rows (a learner with no step done
+    still comes back as one row, step NULL).
+
+    Cached per learner and course; courses.services drops the entry whenever it
+    enrols the learner or records a step.
     """
+    key = progress_cache_key(user.pk, course_id)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            Enrollment.objects.filter(user=user, course_id=course_id).values_list(
+                "pk", "started_at", "completed_at", "steps_done__step_id"
+            )
+        )
+        cache.set(key, rows, PROGRESS_CACHE_SECONDS)
+    return rows
+
+
+def _mark_done(progress: CourseProgress, user) -> CourseProgress:
+    """Fill in the learner's enrolment and done steps (one query, or none when cached)."""
     if not user.is_authenticated:
         return progress
-    rows = list(
-        Enrollment.objects.filter(user=user, course_id=progress.course.pk).values_list(
-            "pk", "started_at", "completed_at", "steps_done__step_id"
-        )
-    )
+    rows = _progress_rows(user, progress.course.pk)
     if not rows:
         return progress
     pk, started_at, completed_at, _step = rows[0]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,6 +10,14 @@ from wagtail.models import Page
 
 from . import selectors
 from .models import CoursePage, Enrollment, StepProgress
+
+
+def _forget_progress(user_id: int, course_id: int) -> None:
+    """Drop the cached progress now, and again once the change is committed, so that a
+    page read in between cannot keep the old figures."""
+    key = selectors.progress_cache_key(user_id, course_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 class NotEnrolled(PermissionDenied):
@@ -28,6 +37,7 @@ def enrollment_start(*, user, course: CoursePage) -> Enrollment:
             enrollment, _created = Enrollment.objects.get_or_create(user=user, course=course)
     except IntegrityError:  # the same learner enrolling from two tabs at once
         enrollment = Enrollment.objects.get(user=user, course=course)
+    _forget_progress(user.pk, course.pk)
     return enrollment
 
 
@@ -57,6 +67,7 @@ def step_complete(*, user, step: Page) -> StepResult:
             StepProgress.objects.get_or_create(enrollment=enrollment, step=step)
     except IntegrityError:  # recorded by a concurrent request: that is the same outcome
         pass
+    _forget_progress(user.pk, course.pk)
     completed_now = False
     if enrollment.completed_at is None:
         live_step_ids = set(course.get_children().live().values_list("pk", flat=True))

@@ -305,3 +305,15 @@ def test_outlines_follow_publishing_unpublishing_moving_and_deleting(client, cou
     LessonPage.objects.get(pk=new.pk).delete()
     assert "Bài mới thêm" not in client.get(course.url).content.decode()
     assert "3 bước" in client.get(first.url).content.decode()
+
+
+def test_cached_progress_follows_every_step_the_learner_takes(client, learner, course):
+    client.force_login(learner)
+    first, second, _quiz = steps(course)
+    assert "0%" not in client.get(course.url).content.decode()  # not enrolled: no bar
+    client.post(reverse("learning:course_start", args=[course.pk]))
+    assert "Đã học 0%" in client.get(course.url).content.decode()
+    assert "Hoàn thành và tiếp tục" in client.get(first.url).content.decode()
+    client.post(reverse("learning:lesson_complete", args=[first.pk]))
+    assert "Đã học 33%" in client.get(course.url).content.decode()
+    assert "Bạn đã học xong bài này" in client.get(first.url).content.decode()
