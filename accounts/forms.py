@@ -94,7 +94,8 @@ class WardPickerMixin(forms.Form):
     def ward_search_results(self) -> list[tuple[Ward, str]]:
         """(ward, former name that matched) pairs for what the visitor typed."""
         query = (self.data.get("ward_query") or "").strip() if self.is_bound else ""
-        if not query:
+        # "Show the wards of this province" means: the list, not the earlier search.
+        if not query or self.data.get("action") == "pick_province":
             return []
         return [
             (ward, selectors.ward_former_name_matching(ward=ward, query=query))

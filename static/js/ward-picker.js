@@ -20,7 +20,14 @@
     var list = choices.querySelector("ul.choices");
     if (list) list.parentNode.removeChild(list);
     var select = choices.querySelector("select");
-    if (!select) return;
+    if (!select) {
+      // The page came with search results instead of a list: let the server
+      // redraw the list, exactly as the no-JavaScript button does.
+      var form = picker.closest("form"), action = document.createElement("input");
+      action.type = "hidden"; action.name = "action"; action.value = "pick_province";
+      form.appendChild(action); form.submit();
+      return;
+    }
     select.name = "ward"; select.disabled = false;
     while (select.options.length > 1) select.remove(1);
     wards.forEach(function (w) { select.add(new Option(w.name, w.id)); });

@@ -112,3 +112,17 @@ def test_signup_page_fits_a_phone_and_labels_every_field(phone_page, live_server
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "signup-360.png"), full_page=True)
+
+
+def test_changing_province_after_a_search_brings_back_the_ward_list(phone_page, live_server, units):
+    page = phone_page
+    page.goto(f"{live_server.url}/dang-ky/")
+    fill_person(page, name="Lê Văn Tâm", phone="0987 111 222")
+    page.get_by_label("Tìm xã/phường (tên mới hoặc tên cũ)").fill("ben nghe")
+    page.get_by_role("button", name="Tìm", exact=True).click()  # server-side results
+    expect(page.get_by_role("radio", name=re.compile("Phường Sài Gòn"))).to_be_visible()
+
+    page.get_by_label("Tỉnh/thành phố").select_option(label="Thành phố Hà Nội")
+    ward = page.get_by_label("Xã/phường/đặc khu", exact=True)
+    expect(ward.locator("option", has_text="Phường Ba Đình")).to_be_attached()
+    expect(page.get_by_label("Họ và tên")).to_have_value("Lê Văn Tâm")  # nothing typed is lost
