@@ -170,6 +170,9 @@ class Certificate(models.Model):
         TemplateVersion, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(default=timezone.now)
+    # When a render was last asked for; the sweep asks again only after a while,
+    # so a long backlog is not queued over and over.
+    queued_at = models.DateTimeField(default=timezone.now)
     # The rendered document.
     pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
@@ -201,7 +204,7 @@ class Certificate(models.Model):
                 name="revoked_certificate_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "issued_at"])]
+        indexes = [models.Index(fields=["status", "queued_at"])]
 
     def __str__(self):
         return f"{self.number} · {self.full_name} · {self.course_title}"

@@ -149,14 +149,12 @@ def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDI
     statuses = [Certificate.Status.PENDING] + (
         [Certificate.Status.FAILED] if include_failed else []
     )
-    stale = Certificate.objects.filter(
-        status__in=statuses, issued_at__lte=timezone.now() - older_than
-    )
+    now = timezone.now()
+    stale = Certificate.objects.filter(status__in=statuses, queued_at__lte=now - older_than)
     ids = list(stale.values_list("pk", flat=True))
-    if include_failed:
-        Certificate.objects.filter(pk__in=ids, status=Certificate.Status.FAILED).update(
-            status=Certificate.Status.PENDING, error=""
-        )
+    Certificate.objects.filter(pk__in=ids, status__in=statuses).update(
+        status=Certificate.Status.PENDING, error="", queued_at=now
+    )
     from .tasks import render_certificate
 
     for certificate_id in ids:

@@ -63,7 +63,7 @@ def quiz_start(request, quiz_id: int):
     return redirect("learning:quiz_attempt", attempt_id=attempt.pk)
 
 
-def _posted_answers(request, attempt: QuizAttempt) -> dict[str, list[str]]:
+def _posted_answers(request) -> dict[str, list[str]]:
     """Every posted field except the CSRF token, as lists (duplicates kept, to be judged)."""
     return {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
 
@@ -79,7 +79,7 @@ def quiz_attempt(request, attempt_id: int):
         return redirect("learning:quiz_result", attempt_id=attempt.pk)
     status, missing, chosen = 200, [], {}
     if request.method == "POST":
-        posted = _posted_answers(request, attempt)
+        posted = _posted_answers(request)
         try:
             services.quiz_submit(user=request.user, attempt_id=attempt.pk, posted=posted)
             return redirect("learning:quiz_result", attempt_id=attempt.pk)

@@ -256,11 +256,36 @@ def test_sweep_requeues_only_stale_pending_certificates(learner, course):
     certificate = services.certificate_issue(enrollment=enrollment)  # its message "lost": never ran
     assert services.certificates_requeue() == 0  # too fresh to presume lost
     Certificate.objects.filter(pk=certificate.pk).update(
-        issued_at=timezone.now() - datetime.timedelta(minutes=10)
+        queued_at=timezone.now() - datetime.timedelta(minutes=10)
     )
     assert services.certificates_requeue() == 1
     certificate.refresh_from_db()
     assert certificate.status == "ready"
+
+
+def test_sweep_does_not_queue_a_backlog_again_every_minute(learner, course, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from learning.celery import app
+
+    certificate = services.certificate_issue(
+        enrollment=Enrollment.objects.create(user=learner, course=course)
+    )
+    Certificate.objects.filter(pk=certificate.pk).update(
+        queued_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    app.conf.task_always_eager = False  # the broker is busy: nothing gets rendered meanwhile
+    try:
+        from unittest import mock
+
+        with mock.patch("certificates.tasks.render_certificate.delay") as delay:
+            assert services.certificates_requeue() == 1
+            assert services.certificates_requeue() == 0  # a minute later: just asked, wait
+        assert delay.call_count == 1
+    finally:
+        app.conf.task_always_eager = True
 
 
 def test_admin_revokes_and_reissues_from_the_wagtail_admin(

@@ -85,7 +85,7 @@ def test_completion_while_the_broker_is_down_still_ends_with_one_ready_certifica
     worker = start_worker(tmp_path / "worker.log")
     try:
         Certificate.objects.filter(pk=certificate.pk).update(
-            issued_at=certificate.issued_at.replace(year=2000)
+            queued_at=certificate.queued_at.replace(year=2000)
         )
         assert certificates_requeue() == 1  # what the beat schedule runs every minute
         assert wait_for(lambda: Certificate.objects.get(pk=certificate.pk).status == "ready", 60), (
