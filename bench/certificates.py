@@ -41,12 +41,10 @@ import platform
 import random
 import re
 import resource
-import secrets
 import shlex
 import shutil
 import signal
 import statistics
-import string
 import subprocess
 import sys
 import tempfile
@@ -61,6 +59,7 @@ from common import (
     admin_sql,
     cpu_model,
     log,
+    production_env,
     redis_flush,
     run,
     server_version,
@@ -771,31 +770,17 @@ def main() -> int:
         )
 
     tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-cert-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "DJANGO_SETTINGS_MODULE": "learning.settings.production",
-        "SECRET_KEY": "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(64)
-        ),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        "REDIS_URL": REDIS_URL,
-        # Nothing written into the repository: var/, media and the PDFs go to a temp dir.
-        "VAR_DIR": str(tmp / "var"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
-        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
-        "LOG_LEVEL": "WARNING",
-        "BENCH_TMP": str(tmp),
-        # WeasyPrint copies @font-face fonts into a mkdtemp() folder per FontConfiguration:
-        # keep those inside our temp dir, and count the ones left behind.
-        "TMPDIR": str(tmp / "tmp"),
-    }
+    env = production_env(tmp, database_url=DATABASE_URL, redis_url=REDIS_URL)
+    env.update(
+        {
+            "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
+            "BENCH_TMP": str(tmp),
+            # WeasyPrint copies @font-face fonts into a mkdtemp() folder per FontConfiguration:
+            # keep those inside our temp dir, and count the ones left behind.
+            "TMPDIR": str(tmp / "tmp"),
+        }
+    )
     (tmp / "tmp").mkdir()
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     manage = [str(PY), "manage.py"]
     me = [str(PY), str(Path(__file__).resolve())]
     sizes = ["--renders", str(args.renders), "--queue", str(args.queue)]

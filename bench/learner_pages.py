@@ -35,13 +35,11 @@ import math
 import os
 import platform
 import re
-import secrets
 import shlex
 import shutil
 import signal
 import socket
 import statistics
-import string
 import subprocess
 import sys
 import tempfile
@@ -57,6 +55,7 @@ from common import (
     admin_sql,
     cpu_model,
     log,
+    production_env,
     redis_flush,
     run,
     server_version,
@@ -436,28 +435,7 @@ def main() -> int:
         subprocess.run(["make", "-C", str(ROOT), "messages"], check=True, timeout=120)
 
     tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "DJANGO_SETTINGS_MODULE": "learning.settings.production",
-        "SECRET_KEY": "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(64)
-        ),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        "REDIS_URL": REDIS_URL,
-        # Nothing written into the repository: var/ and static files go to a temp dir.
-        "VAR_DIR": str(tmp / "var"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "MEDIA_ROOT": str(tmp / "media"),
-        # The venv holds no .pyc files: without a bytecode cache every Django start
-        # recompiles Django and Wagtail (~5 s). Cache them in the temp dir instead
-        # of writing __pycache__ into the repository or the venv.
-        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # set in some shells; the cache dir is ours
+    env = production_env(tmp, database_url=DATABASE_URL, redis_url=REDIS_URL)
     manage = [str(PY), "manage.py"]
     proc: subprocess.Popen | None = None
     static_job: subprocess.Popen | None = None
