@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .phone import display_phone, mask_phone, normalize_phone
-from .text import normalize_text
+from .text import fold, normalize_text
 
 
 class Province(models.Model):
@@ -107,6 +107,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="residents",
         verbose_name=_("xã/phường nơi ở"),
     )
+    # Cán bộ, công chức, viên chức: the audience of "cadres only" assignments. Not a
+    # permission: who may see dashboards is decided by `role` alone.
+    works_in_public_service = models.BooleanField(
+        _("là cán bộ, công chức, viên chức"), default=False
+    )
+    # The name without diacritics, for search: "nguyen thi hong".
+    name_folded = models.CharField(max_length=150, editable=False, blank=True)
     role = models.CharField(_("vai trò"), max_length=20, choices=Role, default=Role.LEARNER)
     managed_wards = models.ManyToManyField(
         Ward,
@@ -153,6 +160,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.full_name = normalize_text(self.full_name)
 
+    def save(self, *args, **kwargs):
+        self.name_folded = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)
+
     def get_full_name(self):
         return self.full_name
 
@@ -189,6 +203,8 @@ class Consent(models.Model):
         blank=True,
         related_name="+",
     )
+    # The cadre's name as it was, kept even if their account is later removed.
+    recorded_by_name = models.CharField(_("cán bộ ghi nhận"), max_length=150, blank=True)
     withdrawn_at = models.DateTimeField(_("thời điểm rút lại"), null=True, blank=True)
 
     class Meta:
@@ -207,6 +223,17 @@ NOTICE_TEXTS = {
         "Mỗi bài chỉ mất vài phút."
     ),
     "course_completed": _("Chúc mừng! Bạn đã hoàn thành khoá học “%(course)s”."),
+    "assignment_due_soon": _(
+        "Khoá học “%(course)s” được giao cho bạn cần hoàn thành trước ngày %(due)s. "
+        "Hãy dành vài phút để học tiếp."
+    ),
+    "assignment_overdue": _(
+        "Khoá học “%(course)s” được giao cho bạn đã quá hạn (hạn %(due)s). "
+        "Bạn vẫn có thể học và nhận chứng nhận."
+    ),
+    "lagging_digest": _(
+        "Tuần này có %(count)s xã/phường bạn phụ trách đang chậm (vùng trũng): %(wards)s."
+    ),
 }
 
 
@@ -235,3 +262,34 @@ class Notice(models.Model):
     @property
     def message(self) -> str:
         return str(NOTICE_TEXTS[self.kind]) % self.params
+
+
+class FirstLoginCode(models.Model):
+    """The one-time code a cadre gives a resident they registered, to set a first password.
+
+    Only a hash is stored; the code itself is shown once, on the printed slip.
+    """
+
+    MAX_FAILED_ATTEMPTS = 5
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_login_code"
+    )
+    code_hash = models.CharField(max_length=128)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("mã đăng nhập lần đầu")
+        verbose_name_plural = _("mã đăng nhập lần đầu")
+
+    def __str__(self):
+        return f"{self.user} · {self.expires_at:%d/%m/%Y}"
+
+    @property
+    def usable(self) -> bool:
+        return self.failed_attempts < self.MAX_FAILED_ATTEMPTS and self.expires_at > timezone.now()

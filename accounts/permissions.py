@@ -6,7 +6,7 @@ module; nothing else in the code base knows the scoping rules.
 
 from django.db.models import QuerySet
 
-from .models import Role, User, Ward
+from .models import Province, Role, User, Ward
 
 
 def visible_wards(user: User) -> QuerySet[Ward]:
@@ -29,8 +29,10 @@ def can_see_ward(user: User, ward: Ward) -> bool:
 
 def is_cadre(user: User) -> bool:
     """Whether the user works on wards (a cadre of either level, or an admin)."""
-    return user.is_authenticated and (
-        user.is_superuser or user.role in (Role.WARD_CADRE, Role.PROVINCE_CADRE)
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.WARD_CADRE, Role.PROVINCE_CADRE))
     )
 
 
@@ -41,3 +43,38 @@ def can_see_learner(user: User, learner: User) -> bool:
     if user.pk == learner.pk or user.is_superuser:
         return True
     return learner.ward_id is not None and visible_wards(user).filter(pk=learner.ward_id).exists()
+
+
+def wards_within_scope(user: User, ward_ids) -> bool:
+    """Whether every one of these wards is one the user may see (and so may assign to)."""
+    wanted = {int(pk) for pk in ward_ids}
+    return bool(wanted) and visible_wards(user).filter(pk__in=wanted).count() == len(wanted)
+
+
+def visible_provinces(user: User) -> QuerySet[Province]:
+    """Provinces with at least one ward the user may see."""
+    return Province.objects.filter(wards__in=visible_wards(user)).distinct()
+
+
+def can_see_province_report(user: User, province: Province) -> bool:
+    """Province-wide figures: admins and that province's cadres, not ward cadres."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or (
+        user.role == Role.PROVINCE_CADRE and user.managed_province_id == province.pk
+    )
+
+
+def can_register_residents(user: User) -> bool:
+    """Cadres (and admins) may register a resident of a ward they see, in person."""
+    return is_cadre(user) and user.is_active
+
+
+def report_wards(user: User) -> QuerySet[Ward]:
+    """Wards whose figures (counts, no names) the user may see in the admin reports.
+
+    Editors get every ward's figures; names and numbers stay behind `visible_wards`.
+    """
+    if user.is_authenticated and user.is_active and user.has_perm("training.view_ward_reports"):
+        return Ward.objects.all()
+    return visible_wards(user)

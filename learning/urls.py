@@ -13,6 +13,7 @@ urlpatterns = [
     path("ngon-ngu/", set_language, name="set_language"),
     path("", include("accounts.urls")),
     path("hoc/", include("learning.urls_journey")),
+    path("can-bo/", include("training.urls")),
     path("", include("certificates.urls")),
 ]
 
