@@ -1,12 +1,20 @@
 """Writes about accounts: registering, consenting, editing, deleting; loading the unit list."""
 
+import datetime
+import secrets
+
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from vietnam_provinces import Province as SourceProvince
 from vietnam_provinces import Ward as SourceWard
 
-from .models import Consent, Notice, Province, User, Ward
+from . import permissions
+from .models import Consent, FirstLoginCode, Notice, Province, Role, User, Ward
+from .phone import normalize_phone
 from .text import fold, normalize_text
 
 
@@ -129,3 +137,154 @@ def units_load() -> dict[str, int]:
     counts["wards_created"] = len(to_create)
     counts["wards_updated"] = len(to_update)
     return counts
+
+
+# --- Assisted sign-up and the first-login code --------------------------------
+
+FIRST_LOGIN_CODE_DIGITS = 8
+FIRST_LOGIN_CODE_VALID_FOR = datetime.timedelta(days=14)
+
+FIRST_LOGIN_WRONG_MESSAGE = _(
+    "Số điện thoại hoặc mã không đúng. Hãy xem lại phiếu cán bộ đã đưa và nhập lại."
+)
+FIRST_LOGIN_LOCKED_MESSAGE = _(
+    "Mã này đã bị khoá vì nhập sai quá nhiều lần. Hãy nhờ cán bộ xã/phường in cho bạn phiếu mới."
+)
+FIRST_LOGIN_EXPIRED_MESSAGE = _("Mã này đã hết hạn. Hãy nhờ cán bộ xã/phường in cho bạn phiếu mới.")
+DUPLICATE_PHONE_MESSAGE = _("Số điện thoại này đã được đăng ký.")
+
+
+class FirstLoginError(Exception):
+    """A first-login code or step that cannot go ahead; `message` is shown to the person."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def first_login_code_allowed(*, user: User) -> bool:
+    """Codes are for residents without a password only: never cadres, staff or admins."""
+    return not (
+        user.is_staff
+        or user.is_superuser
+        or user.role != Role.LEARNER
+        or user.has_usable_password()
+    )
+
+
+@transaction.atomic
+def user_register_assisted(
+    *,
+    cadre: User,
+    phone: str,
+    full_name: str,
+    ward: Ward,
+    birth_year: int | None,
+    works_in_public_service: bool = False,
+) -> tuple[User, str]:
+    """A cadre registers a resident of a ward in their scope, in person; returns the one-time code."""
+    if not permissions.can_register_residents(cadre) or not permissions.can_see_ward(cadre, ward):
+        raise PermissionDenied
+    try:  # user_register runs in its own savepoint
+        user = user_register(
+            phone=phone,
+            full_name=full_name,
+            password=None,
+            ward=ward,
+            birth_year=birth_year,
+            consent_recorded_by=cadre,
+        )
+    except IntegrityError as error:  # the same number registered a moment ago
+        raise ValidationError(DUPLICATE_PHONE_MESSAGE, code="duplicate_phone") from error
+    if works_in_public_service:
+        user.works_in_public_service = True
+        user.save(update_fields=["works_in_public_service"])
+    Consent.objects.filter(user=user).update(recorded_by=cadre, recorded_by_name=cadre.full_name)
+    code = first_login_code_issue(user=user, cadre=cadre)
+    return user, code
+
+
+@transaction.atomic
+def first_login_code_issue(*, user: User, cadre: User) -> str:
+    """Give a resident without a password a new 8-digit code for 14 days; older codes die."""
+    # Lock the user row so two cadres printing at once cannot both create a code.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff or user.is_superuser or user.role != Role.LEARNER:
+        raise PermissionDenied
+    if user.has_usable_password():
+        raise FirstLoginError(
+            _("Người này đã tự đặt mật khẩu nên không cần mã đăng nhập lần đầu nữa.")
+        )
+    code = f"{secrets.randbelow(10**FIRST_LOGIN_CODE_DIGITS):0{FIRST_LOGIN_CODE_DIGITS}d}"
+    FirstLoginCode.objects.filter(user=user).delete()
+    now = timezone.now()
+    FirstLoginCode.objects.create(
+        user=user,
+        code_hash=make_password(code),
+        created_by=cadre,
+        created_at=now,
+        expires_at=now + FIRST_LOGIN_CODE_VALID_FOR,
+    )
+    return code
+
+
+def first_login_code_check(*, phone: str, code: str) -> User:
+    """The resident whose live code this is; five wrong tries kill the code.
+
+    An unknown number and a wrong code get the same message.
+    """
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as error:
+        raise FirstLoginError(FIRST_LOGIN_WRONG_MESSAGE) from error
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    problem = None
+    with transaction.atomic():
+        record = (
+            FirstLoginCode.objects.select_for_update()
+            .select_related("user")
+            .filter(user__phone=phone, user__is_active=True)
+            .first()
+        )
+        if record is None:
+            problem = FIRST_LOGIN_WRONG_MESSAGE
+        elif record.failed_attempts >= FirstLoginCode.MAX_FAILED_ATTEMPTS:
+            problem = FIRST_LOGIN_LOCKED_MESSAGE
+        elif record.expires_at <= timezone.now():
+            problem = FIRST_LOGIN_EXPIRED_MESSAGE
+        elif len(code) != FIRST_LOGIN_CODE_DIGITS or not check_password(code, record.code_hash):
+            record.failed_attempts += 1
+            record.save(update_fields=["failed_attempts"])
+            problem = (
+                FIRST_LOGIN_LOCKED_MESSAGE
+                if record.failed_attempts >= FirstLoginCode.MAX_FAILED_ATTEMPTS
+                else FIRST_LOGIN_WRONG_MESSAGE
+            )
+    # Raised outside the transaction so the failed attempt just counted stays counted.
+    if problem is not None:
+        raise FirstLoginError(problem)
+    return record.user
+
+
+def first_login_user_pending(*, user_id: int, code_id: int) -> User | None:
+    """The resident half-way through a first login, while the code they typed is still live."""
+    record = (
+        FirstLoginCode.objects.select_related("user")
+        .filter(pk=code_id, user_id=user_id, user__is_active=True)
+        .first()
+    )
+    return record.user if record is not None and record.usable else None
+
+
+@transaction.atomic
+def first_login_password_set(*, user: User, password: str) -> User:
+    """Set the resident's own first password and spend the code, once."""
+    record = FirstLoginCode.objects.select_for_update().filter(user=user).first()
+    if record is None or not record.usable:
+        raise FirstLoginError(
+            _("Mã đăng nhập lần đầu không còn dùng được. Hãy nhờ cán bộ xã/phường in phiếu mới.")
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record.delete()
+    return user

@@ -1,20 +1,28 @@
 """Account pages: sign up, log in and out, my account, my data, delete my account."""
 
 import json
+import time
 
+from axes.helpers import get_client_ip_address
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
 from .forms import DeleteAccountForm, PhoneLoginForm, ProfileForm, SignUpForm
+from .phone import normalize_phone
 
 # Buttons of the ward picker that only reload the form (no JavaScript needed).
 WARD_PICKER_ACTIONS = {"pick_province", "search_ward"}
@@ -145,3 +153,148 @@ def ward_lookup(request):
         return JsonResponse({"error": _("Thiếu tỉnh/thành phố.")}, status=400)
     wards = selectors.ward_list_for_province(province_id=province_id)
     return JsonResponse({"wards": [{"id": w.pk, "name": w.name} for w in wards]})
+
+
+# --- First log-in with the code from a cadre's slip ---------------------------
+
+FIRST_LOGIN_IP_LIMIT = 20  # failed codes per client address ...
+FIRST_LOGIN_IP_WINDOW = 10 * 60  # ... per ten minutes
+FIRST_LOGIN_STEP_SECONDS = 30 * 60  # time to choose a password once the code was accepted
+FIRST_LOGIN_SESSION_KEYS = ("first_login_user", "first_login_code", "first_login_until")
+
+
+class FirstLoginForm(forms.Form):
+    phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại"),
+        max_length=30,
+        error_messages={"required": gettext_lazy("Hãy nhập số điện thoại.")},
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "username", "autofocus": True}
+        ),
+    )
+    code = forms.CharField(
+        label=gettext_lazy("Mã đăng nhập lần đầu (8 chữ số, in trên phiếu)"),
+        max_length=20,
+        error_messages={"required": gettext_lazy("Hãy nhập mã in trên phiếu.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class FirstPasswordForm(SetPasswordForm):
+    """Django's set-password form, in plain Vietnamese."""
+
+    error_messages = {"password_mismatch": gettext_lazy("Hai mật khẩu không giống nhau.")}
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label = gettext_lazy("Mật khẩu của bạn")
+        first.help_text = gettext_lazy(
+            "Ít nhất 8 ký tự, không chỉ gồm chữ số. Đừng cho ai biết, kể cả cán bộ."
+        )
+        first.error_messages["required"] = gettext_lazy("Hãy đặt mật khẩu.")
+        second.label = gettext_lazy("Nhập lại mật khẩu")
+        second.help_text = ""
+        second.error_messages["required"] = gettext_lazy("Hãy nhập lại mật khẩu.")
+
+
+def _first_login_ip_key(request) -> str:
+    # The same client address django-axes locks log-ins by (it knows about proxies).
+    return f"first-login-failures:{get_client_ip_address(request) or ''}"
+
+
+def _first_login_ip_blocked(request) -> bool:
+    """True when this address has typed too many wrong codes in the current window."""
+    return (cache.get(_first_login_ip_key(request)) or 0) >= FIRST_LOGIN_IP_LIMIT
+
+
+def _first_login_count_failure(request) -> None:
+    key = _first_login_ip_key(request)
+    cache.add(key, 0, timeout=FIRST_LOGIN_IP_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=FIRST_LOGIN_IP_WINDOW)
+
+
+def _first_login_forget(request) -> None:
+    for key in FIRST_LOGIN_SESSION_KEYS:
+        request.session.pop(key, None)
+
+
+@require_http_methods(["GET", "POST"])
+def first_login(request):
+    """Step 1: the phone number and the one-time code from the cadre's slip."""
+    if request.user.is_authenticated:
+        return redirect("learning:my_learning")
+    if request.method == "POST" and _first_login_ip_blocked(request):
+        return render(
+            request,
+            "accounts/first_login.html",
+            {"form": FirstLoginForm(), "rate_limited": True},
+            status=429,
+        )
+    form = FirstLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.first_login_code_check(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
+        except services.FirstLoginError as error:
+            _first_login_count_failure(request)
+            form.add_error(None, ValidationError(error.message, code="first_login"))
+        else:
+            request.session["first_login_user"] = user.pk
+            request.session["first_login_code"] = user.first_login_code.pk
+            request.session["first_login_until"] = int(time.time()) + FIRST_LOGIN_STEP_SECONDS
+            return redirect("accounts:first_login_password")
+    return render(
+        request,
+        "accounts/first_login.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def first_login_password(request):
+    """Step 2: the resident chooses their own password, and is logged in."""
+    session = request.session
+    user = None
+    if session.get("first_login_until", 0) > time.time():
+        user = services.first_login_user_pending(
+            user_id=session.get("first_login_user"), code_id=session.get("first_login_code")
+        )
+    if user is None:
+        _first_login_forget(request)
+        messages.error(request, _("Hãy nhập số điện thoại và mã in trên phiếu trước."))
+        return redirect("accounts:first_login")
+    form = FirstPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.first_login_password_set(
+                user=user, password=form.cleaned_data["new_password1"]
+            )
+        except services.FirstLoginError as error:
+            _first_login_forget(request)
+            messages.error(request, error.message)
+            return redirect("accounts:first_login")
+        _first_login_forget(request)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _(
+                "Bạn đã đặt mật khẩu. Từ nay hãy đăng nhập bằng số điện thoại và mật khẩu này. "
+                "Chúc bạn học vui!"
+            ),
+        )
+        return redirect("learning:my_learning")
+    return render(
+        request,
+        "accounts/first_login_password.html",
+        {"form": form, "first_login_user": user},
+        status=400 if request.method == "POST" else 200,
+    )
