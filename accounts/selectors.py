@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Province, User, Ward
+from .models import Notice, Province, User, Ward
 from .text import fold
 
 WARD_SEARCH_LIMIT = 20
@@ -83,3 +83,8 @@ def user_data_export(*, user: User) -> dict:
             for notice in user.notices.order_by("created_at")
         ],
     }
+
+
+def notices_unread(*, user: User) -> list[Notice]:
+    """The user's unread in-site notices, newest first (at most ten)."""
+    return list(user.notices.filter(read_at__isnull=True)[:10])

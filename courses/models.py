@@ -59,10 +59,12 @@ class CourseIndexPage(Page):
     subpage_types = ["courses.CoursePage"]
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import catalogue  # selectors import these models
+        from .selectors import assigned_due_dates, catalogue  # selectors import these models
 
         context = super().get_context(request, *args, **kwargs)
-        context["cards"] = catalogue(index=self, user=request.user)
+        context["cards"] = catalogue(
+            index=self, user=request.user, due_dates=assigned_due_dates(user=request.user)
+        )
         return context
 
     class Meta:

@@ -1,11 +1,15 @@
 """Reads about courses and progress. Query counts stay flat as steps and learners grow."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.utils import timezone
+from wagtail import hooks
 from wagtail.models import Page
 
 from .models import CoursePage, Enrollment
@@ -197,25 +201,51 @@ class CourseCard:
     done_steps: int = 0
     enrolled: bool = False
     completed: bool = False
-    priority: bool = False  # e.g. assigned to the learner; listed first
+    started_at: datetime | None = None
+    # Set when the course is assigned to the learner (by their ward); listed first.
+    due_date: date | None = None
 
     @property
     def percent(self) -> int:
         return round(100 * self.done_steps / self.total_steps) if self.total_steps else 0
 
+    @property
+    def assigned(self) -> bool:
+        return self.due_date is not None
+
+    @property
+    def overdue(self) -> bool:
+        return self.assigned and not self.completed and self.due_date < timezone.localdate()
+
+
+def assigned_due_dates(*, user) -> dict[int, date]:
+    """Course id -> due date of the courses assigned to this learner; the earliest date wins.
+
+    Assignments belong to another app (training), which registers a function under the
+    Wagtail hook "learner_course_due_dates"; courses stays unaware of wards.
+    """
+    due_dates: dict[int, date] = {}
+    if not user.is_authenticated:
+        return due_dates
+    for source in hooks.get_hooks("learner_course_due_dates"):
+        for course_id, due in source(user).items():
+            due_dates[course_id] = min(due, due_dates.get(course_id, due))
+    return due_dates
+
 
 def catalogue(
-    *, index: Page, user, priority_course_ids: frozenset[int] = frozenset()
+    *, index: Page, user, due_dates: Mapping[int, date] | None = None
 ) -> list[CourseCard]:
     """Live courses under a catalogue page with the learner's progress on each.
 
-    Courses in `priority_course_ids` (for example, those assigned to the learner)
-    come first. A fixed number of queries, whatever the number of courses.
+    Courses in `due_dates` (course id -> due date: those assigned to the learner)
+    come first, soonest due first. A fixed number of queries, whatever the number
+    of courses.
     """
     courses = list(
         CoursePage.objects.live().child_of(index).select_related("cover_image").order_by("path")
     )
-    return _cards(courses, user, priority_course_ids)
+    return _cards(courses, user, due_dates or {})
 
 
 def _live_step_filter() -> Q:
@@ -243,14 +273,10 @@ def _live_children_per_parent(courses: list[CoursePage]) -> dict[str, int]:
     return counts
 
 
-def _cards(
-    courses: list[CoursePage], user, priority_course_ids: frozenset[int]
-) -> list[CourseCard]:
+def _cards(courses: list[CoursePage], user, due_dates: Mapping[int, date]) -> list[CourseCard]:
     step_counts = _live_children_per_parent(courses)
     cards = [
-        CourseCard(
-            course=c, total_steps=step_counts.get(c.path, 0), priority=c.pk in priority_course_ids
-        )
+        CourseCard(course=c, total_steps=step_counts.get(c.path, 0), due_date=due_dates.get(c.pk))
         for c in courses
     ]
     if user.is_authenticated and courses:
@@ -263,17 +289,33 @@ def _cards(
         for card in cards:
             if enrollment := enrollments.get(card.course.pk):
                 card.enrolled = True
+                card.started_at = enrollment.started_at
                 card.done_steps = enrollment.done
                 card.completed = enrollment.completed_at is not None
-    return sorted(cards, key=lambda card: not card.priority)
+    # Assigned courses first, soonest due first; the rest keep their order.
+    return sorted(cards, key=lambda card: (not card.assigned, card.due_date or date.max))
 
 
-def learner_course_cards(*, user) -> list[CourseCard]:
-    """The courses this learner has started, with progress (a fixed number of queries)."""
+def learner_course_cards(*, user, due_dates: Mapping[int, date] | None = None) -> list[CourseCard]:
+    """The courses this learner has started or been assigned, with progress.
+
+    A fixed number of queries, whatever the number of courses.
+    """
+    due_dates = due_dates or {}
     courses = list(
         CoursePage.objects.live()
-        .filter(enrollments__user=user)
+        .filter(Q(enrollments__user=user) | Q(pk__in=list(due_dates)))
+        .distinct()
         .select_related("cover_image")
-        .order_by("-enrollments__started_at")
+        .order_by("path")
     )
-    return _cards(courses, user, frozenset())
+    cards = _cards(courses, user, due_dates)
+    # Assigned first (soonest due), then the most recently started.
+    return sorted(
+        cards,
+        key=lambda card: (
+            not card.assigned,
+            card.due_date or date.max,
+            -(card.started_at.timestamp() if card.started_at else 0),
+        ),
+    )

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import selectors as account_selectors
+from accounts import services as account_services
 from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.models import CourseIndexPage, CoursePage, LessonPage
@@ -188,12 +190,18 @@ def catalogue(request):
 @login_required
 def my_learning(request):
     """ "Việc học của tôi": courses in progress and completed, with continue buttons."""
-    cards = course_selectors.learner_course_cards(user=request.user)
+    notices = account_selectors.notices_unread(user=request.user)
+    account_services.notice_mark_read(user=request.user)
+    cards = course_selectors.learner_course_cards(
+        user=request.user, due_dates=course_selectors.assigned_due_dates(user=request.user)
+    )
     return render(
         request,
         "learning/my_learning.html",
         {
-            "in_progress": [card for card in cards if not card.completed],
+            "notices": notices,
+            "assigned": [card for card in cards if card.assigned and not card.completed],
+            "in_progress": [card for card in cards if not card.assigned and not card.completed],
             "completed": [card for card in cards if card.completed],
         },
     )

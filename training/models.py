@@ -51,9 +51,7 @@ class Assignment(models.Model):
         blank=True,
         validators=[MinValueValidator(1900), MaxValueValidator(2100)],
     )
-    status = models.CharField(
-        _("trạng thái"), max_length=10, choices=Status, default=Status.ACTIVE
-    )
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.ACTIVE)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -138,6 +136,9 @@ class PhoneReveal(models.Model):
         verbose_name_plural = _("lượt xem số điện thoại")
         ordering = ["-at"]
 
+    def __str__(self):
+        return f"{self.viewer_name} → {self.resident_id} · {self.at:%d/%m/%Y %H:%M}"
+
 
 class Reminder(models.Model):
     """A reminder sent to a learner about one assignment: never twice of a kind."""
@@ -161,6 +162,9 @@ class Reminder(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.user_id} · {self.assignment_id} · {self.kind} · {self.day:%d/%m/%Y}"
+
 
 class CadreDigest(models.Model):
     """The weekly list of lagging wards sent to one cadre: once per week."""
@@ -177,6 +181,9 @@ class CadreDigest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cadre", "week_start"], name="one_digest_per_week"),
         ]
+
+    def __str__(self):
+        return f"{self.cadre_id} · {self.week_start:%d/%m/%Y}"
 
 
 class Export(models.Model):
@@ -213,6 +220,9 @@ class Export(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
 
     @property
     def percent(self) -> int:

@@ -1,0 +1,46 @@
+"""Server-drawn SVG bar chart of completion by ward: no JavaScript, readable at 360 px."""
+
+from dataclasses import dataclass
+
+from .selectors import ProvinceReport
+
+WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
+BAR_AREA = 250  # 100 % completion
+ROW_HEIGHT = 30
+TOP = 24
+
+
+@dataclass
+class Bar:
+    label: str
+    rate: float
+    lagging: bool
+    y: float  # top of the row
+    width: float
+
+
+def completion_bars(report: ProvinceReport) -> dict:
+    """Geometry of the chart: one row per ward with something assigned, lowest first,
+    so the lagging wards come first; vertical lines mark the median and the threshold."""
+    rows = sorted(
+        (row for row in report.rows if row.overall.in_scope),
+        key=lambda row: (row.overall.rate, row.ward.name),
+    )
+    bars = [
+        Bar(
+            label=row.ward.name,
+            rate=row.overall.rate,
+            lagging=row.lagging,
+            y=TOP + index * ROW_HEIGHT,
+            width=max(0.5, BAR_AREA * row.overall.rate / 100),
+        )
+        for index, row in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "width": WIDTH,
+        "height": TOP + len(bars) * ROW_HEIGHT + 8,
+        "bar_area": BAR_AREA,
+        "median_x": BAR_AREA * report.median_rate / 100,
+        "threshold_x": BAR_AREA * report.lagging_below / 100,
+    }
