@@ -183,6 +183,7 @@ def test_province_dashboard_shows_chart_and_flags(client, units, course, provinc
 
 
 def _count_queries(client, url, params=None) -> int:
+    client.get(url, params or {})  # warm the site, settings and course outline caches
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params or {}).status_code == 200
     return len(queries)
@@ -298,3 +299,22 @@ def test_province_cadre_assigns_whole_province(client, province_cadre, course, u
     assignment = Assignment.objects.get()
     assert assignment.whole_province == units["hcm"]
     assert set(assignment.wards.all()) == set(units["hcm"].wards.all())
+
+
+def test_assignment_page_shows_readable_history(client, ward_cadre, course, saigon):
+    assignment = assign(ward_cadre, course, [saigon], days=5)
+    new_due = TODAY() + timedelta(days=12)
+    client.force_login(ward_cadre)
+    response = client.post(
+        reverse("training:assignment_edit", args=[assignment.pk]),
+        {"wards": [saigon.pk], "due_date": new_due.strftime("%d/%m/%Y"), "audience": "all"},
+    )
+    assert response.status_code == 302
+    client.post(reverse("training:assignment_cancel", args=[assignment.pk]))
+    page = client.get(reverse("training:assignment_detail", args=[assignment.pk])).content.decode()
+    old_due = (TODAY() + timedelta(days=5)).strftime("%d/%m/%Y")
+    assert f"Hạn hoàn thành: {old_due} → {new_due:%d/%m/%Y}" in page
+    assert "Tạo" in page and "Huỷ" in page and "Đã huỷ" in page
+    # A cancelled assignment cannot be edited any more.
+    response = client.get(reverse("training:assignment_edit", args=[assignment.pk]), follow=True)
+    assert "đã bị huỷ, không sửa được" in response.content.decode()

@@ -87,6 +87,39 @@ def learner_due_dates(*, user: User) -> dict[int, date]:
     return due_dates
 
 
+CHANGE_LABELS = {
+    "due_date": _("Hạn hoàn thành"),
+    "audience": _("Đối tượng"),
+    "born_in_or_before": _("Sinh từ năm … trở về trước"),
+    "wards": _("Số xã/phường"),
+}
+
+
+def _readable(field_name: str, value) -> str:
+    if value is None:
+        return "—"
+    if field_name == "due_date":
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if field_name == "audience":
+        return str(Audience(value).label)
+    if field_name == "wards":
+        return str(len(value))
+    return str(value)
+
+
+def assignment_history(*, assignment: Assignment) -> list[dict]:
+    """The assignment's events, oldest first, with changes as readable "before → after"."""
+    history = []
+    for event in assignment.events.all():
+        changes = []
+        if event.action == event.Action.CHANGED:
+            for name, (before, after) in event.changes.items():
+                label = CHANGE_LABELS.get(name, name)
+                changes.append(f"{label}: {_readable(name, before)} → {_readable(name, after)}")
+        history.append({"event": event, "changes": changes})
+    return history
+
+
 # ---------------------------------------------------------------- audiences
 
 

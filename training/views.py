@@ -98,7 +98,9 @@ def ward_dashboard(request, ward_id: int):
     ward = ward_in_scope(request.user, ward_id)
     residents_count, summaries = selectors.ward_summary(ward=ward)
     assignments = [s.assignment for s in summaries]
-    form = ResidentFilterForm(request.GET or None, assignments=assignments)
+    # Unfiltered, the list follows the soonest-due assignment; the form shows that choice.
+    initial = {"giao": assignments[0].pk} if assignments else {}
+    form = ResidentFilterForm(request.GET or None, initial=initial, assignments=assignments)
     filters = form.cleaned_data if form.is_valid() else {}
     chosen = _chosen_assignment(request, filters, assignments)
     residents = selectors.ward_residents(
@@ -210,7 +212,7 @@ def assignment_detail(request, assignment_id: int):
         {
             "assignment": assignment,
             "wards": wards.order_by("name"),
-            "events": assignment.events.all(),
+            "history": selectors.assignment_history(assignment=assignment),
             "editable": selectors.assignment_editable(user=request.user, assignment=assignment),
         },
     )
@@ -222,6 +224,9 @@ def assignment_edit(request, assignment_id: int):
     assignment = assignment_in_scope(request.user, assignment_id)
     if not selectors.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
+    if not assignment.is_active:
+        messages.error(request, _("Việc giao này đã bị huỷ, không sửa được."))
+        return redirect("training:assignment_detail", assignment_id=assignment.pk)
     initial = {
         "wards": list(assignment.wards.all()),
         "due_date": assignment.due_date,
