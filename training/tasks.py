@@ -1,0 +1,33 @@
+"""Background work for cadre work. Each task calls one service and is idempotent."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> int:
+    """The daily reminders (beat, 07:00): once per learner, assignment and kind, so safe to repeat."""
+    return services.reminders_send(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def send_weekly_digests() -> int:
+    """The weekly lagging-ward digest (beat, Monday 07:30): once per cadre and week."""
+    return services.digests_send(today=timezone.localdate())
+
+
+EXPORT_MAX_RETRIES = 3
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=EXPORT_MAX_RETRIES)
+def build_export(self, export_id: int) -> None:
+    """Write one long list for its cadre. Idempotent: a ready export is never rebuilt."""
+    try:
+        services.export_build(
+            export_id=export_id, may_retry=self.request.retries < EXPORT_MAX_RETRIES
+        )
+    except services.EXPORT_TRANSIENT_ERRORS as error:
+        # 2, 4, 8 seconds; the export waits as "queued" meanwhile.
+        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
