@@ -432,7 +432,8 @@ def ward_residents(
     """
     residents = User.objects.filter(ward=ward, is_active=True)
     if search := fold(search):
-        digits = "".join(ch for ch in search if ch.isdigit())
+        # "0912 345 678" or "678": phones are stored as +84912345678, so drop the leading 0.
+        digits = "".join(ch for ch in search if ch.isdigit()).lstrip("0")
         by_name = Q(name_folded__contains=search)
         residents = residents.filter(by_name | Q(phone__endswith=digits) if digits else by_name)
     if assignment is None:

@@ -4,6 +4,8 @@ Every view asks `accounts.permissions` what the user may see; anything outside t
 scope is a 404, so a guessed id does not even confirm that the thing exists.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -98,16 +100,10 @@ def ward_dashboard(request, ward_id: int):
     ward = ward_in_scope(request.user, ward_id)
     residents_count, summaries = selectors.ward_summary(ward=ward)
     assignments = [s.assignment for s in summaries]
-    # Unfiltered, the list follows the soonest-due assignment; the form shows that choice.
-    initial = {"giao": assignments[0].pk} if assignments else {}
-    form = ResidentFilterForm(request.GET or None, initial=initial, assignments=assignments)
-    filters = form.cleaned_data if form.is_valid() else {}
-    chosen = _chosen_assignment(request, filters, assignments)
+    form, filters = ward_list_filters(request, assignments)
+    chosen = filters.assignment
     residents = selectors.ward_residents(
-        ward=ward,
-        assignment=chosen,
-        status=filters.get("trang_thai", ""),
-        search=filters.get("q", ""),
+        ward=ward, assignment=chosen, status=filters.status, search=filters.search
     )
     page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("trang"))
     return render(
@@ -126,11 +122,38 @@ def ward_dashboard(request, ward_id: int):
     )
 
 
-def _chosen_assignment(request, filters, assignments):
-    """The assignment picked in the filter; the soonest due by default; none if asked."""
-    if "giao" in request.GET:
-        return next((a for a in assignments if a.pk == filters.get("giao")), None)
-    return assignments[0] if assignments else None
+@dataclass
+class WardListFilters:
+    assignment: Assignment | None
+    status: str
+    search: str
+
+
+def ward_list_filters(request, assignments: list[Assignment]):
+    """The ward list's filters from the query string; a bad value drops only itself.
+
+    Unfiltered, the list follows the soonest-due assignment, and the form shows it;
+    "giao" left empty means the plain list of residents.
+    """
+    default = assignments[0] if assignments else None
+    form = ResidentFilterForm(
+        request.GET or None,
+        initial={"giao": default.pk} if default else {},
+        assignments=assignments,
+    )
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    assignment = default
+    if request.GET.get("giao") == "":
+        assignment = None
+    elif "giao" in cleaned:
+        assignment = next((a for a in assignments if a.pk == cleaned["giao"]), default)
+    filters = WardListFilters(
+        assignment=assignment,
+        status=cleaned.get("trang_thai", ""),
+        search=cleaned.get("q", ""),
+    )
+    return form, filters
 
 
 def _query_without(request, name: str) -> str:

@@ -16,9 +16,8 @@ from accounts import permissions
 from accounts.models import Province
 
 from . import exports, selectors, services
-from .forms import ResidentFilterForm
 from .models import Export
-from .views import _chosen_assignment, cadre_required, ward_in_scope
+from .views import cadre_required, ward_in_scope, ward_list_filters
 
 
 def _file_format(value: str) -> str:
@@ -57,9 +56,8 @@ def ward_export(request, ward_id: int, file_format: str):
     file_format = _file_format(file_format)
     ward = ward_in_scope(request.user, ward_id)
     assignments = selectors.ward_assignments(ward=ward)
-    form = ResidentFilterForm(request.GET or None, assignments=assignments)
-    filters = form.cleaned_data if form.is_valid() else {}
-    chosen = _chosen_assignment(request, filters, assignments)
+    _form, filters = ward_list_filters(request, assignments)
+    chosen = filters.assignment
     return _send_or_queue(
         request,
         kind=Export.Kind.WARD_RESIDENTS,
@@ -68,8 +66,8 @@ def ward_export(request, ward_id: int, file_format: str):
         params={
             "ward": ward.pk,
             "assignment": chosen.pk if chosen else None,
-            "status": filters.get("trang_thai", ""),
-            "q": filters.get("q", ""),
+            "status": filters.status,
+            "q": filters.search,
         },
     )
 
