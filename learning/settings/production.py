@@ -17,6 +17,16 @@ if len(SECRET_KEY) < 50:
         "SECRET_KEY must be set to a random string of 50+ characters in production."
     )
 
+# Mail always goes over SMTP in production, never to the console (it holds names and
+# addresses): without EMAIL_HOST, to the machine's own mail server on port 25.
+if not os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "localhost", "port": 25, "use_tls": False, "timeout": 10},
+        }
+    }
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
