@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -288,17 +287,6 @@ def test_matrix_covers_every_cadre_url():
 
 HUGE = "99999999999999999999999"  # beyond a 64-bit integer
 
-# A primary key beyond 64 bits in a multiple-choice form field reaches SQLite through
-# Django's ModelMultipleChoiceField (`pk__in=[...]`), which raises OverflowError: a 500.
-# (Exact lookups, as in get_object_or_404 on URL ids, are safe since Django 5.0.)
-HUGE_PK_IN_MULTIPLE_CHOICE = pytest.mark.xfail(
-    connection.vendor == "sqlite",  # PostgreSQL compares the big number as numeric: fine
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: a pk beyond 64 bits in AssignmentForm's wards/courses (ModelMultipleChoiceField) "
-    "raises OverflowError on SQLite -> 500 instead of a form error",
-)
-
 
 @pytest.mark.parametrize(
     "method, path",
@@ -378,7 +366,7 @@ def assignment_post(w, **overrides) -> dict:
         ("province_hcm", "mixed"),  # one of theirs and one of Hà Nội
         ("ward_b", "ward_a"),  # ward A by the cadre of ward B
         ("ward_a", "abc"),
-        pytest.param("ward_a", "huge", marks=HUGE_PK_IN_MULTIPLE_CHOICE),
+        ("ward_a", "huge"),
     ],
 )
 def test_tampered_ward_in_assignment_form_is_refused(client, world, role, wards):
@@ -430,9 +418,7 @@ def test_tampered_ward_in_assignment_edit_is_refused(client, world):
     assert assignment.due_date == TODAY() + timedelta(days=10)
 
 
-@pytest.mark.parametrize(
-    "course", ["unpublished", "abc", pytest.param("huge", marks=HUGE_PK_IN_MULTIPLE_CHOICE)]
-)
+@pytest.mark.parametrize("course", ["unpublished", "abc", "huge"])
 def test_assigning_an_unpublished_or_unknown_course_is_a_form_error(client, world, course):
     if course == "unpublished":
         draft = make_course(lessons=1, slug="ban-nhap")

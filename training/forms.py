@@ -12,7 +12,26 @@ from .models import Assignment, Audience
 from .selectors import ResidentStatus
 
 
-class WardChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Ids outside the database's integer range are refused like any unknown id
+    (SQLite would raise OverflowError on them: a 500 instead of a form error)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                in_range = 0 < int(pk) < 2**63
+            except (TypeError, ValueError):
+                in_range = False
+            if not in_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class WardChoiceField(IdsChoiceField):
     def label_from_instance(self, ward):
         return ward.name
 
@@ -20,11 +39,15 @@ class WardChoiceField(forms.ModelMultipleChoiceField):
 class AssignmentForm(forms.Form):
     """Assign one or more courses to one or more wards of the cadre's scope."""
 
-    courses = forms.ModelMultipleChoiceField(
+    courses = IdsChoiceField(
         label=_("Khoá học"),
         queryset=CoursePage.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Hãy chọn ít nhất một khoá học.")},
+        error_messages={
+            "required": _("Hãy chọn ít nhất một khoá học."),
+            "invalid_choice": _("Khoá học đã chọn không có hoặc chưa xuất bản."),
+            "invalid_pk_value": _("Khoá học đã chọn không có hoặc chưa xuất bản."),
+        },
     )
     whole_province = forms.BooleanField(label=_("Tất cả xã/phường của tỉnh/thành"), required=False)
     wards = WardChoiceField(
