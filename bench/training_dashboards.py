@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shlex
 import statistics
 import sys
@@ -58,7 +59,6 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 
 def database_exists() -> bool:
     import psycopg
-
     from common import ADMIN_DSN
 
     with psycopg.connect(ADMIN_DSN, connect_timeout=10) as conn:
@@ -72,6 +72,7 @@ def child_main(args) -> int:
 
     sys.path.insert(0, str(PY.parent.parent.parent))  # the repository root
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -80,6 +81,7 @@ def child_main(args) -> int:
 
     from accounts.models import Role, User, Ward
     from training.models import Assignment
+    from training.selectors import ward_counts_changed
 
     province_cadre = (
         User.objects.filter(role=Role.PROVINCE_CADRE, managed_province__isnull=False)
@@ -88,23 +90,31 @@ def child_main(args) -> int:
     )
     province = province_cadre.managed_province
     residents = User.objects.filter(ward__province=province, is_active=True).count()
-    wards = (
-        Ward.objects.filter(province=province)
-        .annotate(n=Count("residents"))
-        .order_by("pk")
-    )
+    wards = Ward.objects.filter(province=province).annotate(n=Count("residents")).order_by("pk")
     ward = min(wards, key=lambda w: abs(w.n - 2000))
     ward_cadre = User.objects.filter(role=Role.WARD_CADRE).order_by("-pk").first()
     ward_cadre.managed_wards.add(ward)  # idempotent: the bench's own cadre sees this ward
 
-    def measure(user, url) -> dict:
+    ward_ids = [w.pk for w in wards]
+    rng = random.Random(2026)
+
+    def before_cold():
+        cache.clear()  # every ward counted afresh (as after a deploy or a bulk load)
+
+    def before_some_changed():
+        # What a busy morning looks like: residents of 10 wards did something since.
+        ward_counts_changed(*rng.sample(ward_ids, 10))
+
+    def measure(user, url, prepare=None, requests=args.requests) -> dict:
         client = Client(HTTP_HOST="127.0.0.1")
         if user is not None:
             client.force_login(user)
         for _ in range(3):
             assert client.get(url).status_code == 200, url
         times = []
-        for _ in range(args.requests):
+        for _ in range(requests):
+            if prepare:
+                prepare()
             t0 = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
@@ -121,15 +131,22 @@ def child_main(args) -> int:
             "bytes": len(response.content),
         }
 
+    province_url = reverse("training:province", args=[province.pk])
     home = measure(province_cadre, "/")
-    province_page = measure(province_cadre, reverse("training:province", args=[province.pk]))
+    province_page = measure(province_cadre, province_url)
+    province_changed = measure(province_cadre, province_url, prepare=before_some_changed)
+    province_cold = measure(
+        province_cadre, province_url, prepare=before_cold, requests=max(3, args.requests // 4)
+    )
     ward_page = measure(ward_cadre, reverse("training:ward", args=[ward.pk]))
+    ward_cold = measure(ward_cadre, reverse("training:ward", args=[ward.pk]), prepare=before_cold)
 
-    slowest_sql = max(province_page["sql"], key=lambda q: q[1])[0]
+    slowest_sql = max(province_cold["sql"], key=lambda q: q[1])[0]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest_sql)
         plan = [row[0] for row in cursor.fetchall()]
-    for page in (home, province_page, ward_page):
+    pages = (home, province_page, province_changed, province_cold, ward_page, ward_cold)
+    for page in pages:
         page.pop("sql")
     result = {
         "province": province.name,
@@ -140,7 +157,10 @@ def child_main(args) -> int:
         "ward_residents": ward.n,
         "home": home,
         "province_page": province_page,
+        "province_changed": province_changed,
+        "province_cold": province_cold,
         "ward_page": ward_page,
+        "ward_cold": ward_cold,
         "slowest_sql": slowest_sql,
         "plan": plan,
     }
@@ -158,8 +178,11 @@ def report(result: dict) -> None:
     log(f"\n  {'page':<22}{'median ms':>10}{'p95 ms':>9}{'× home':>8}{'queries':>9}{'KB':>7}")
     for label, key, target in (
         ("home (baseline)", "home", None),
-        ("province dashboard", "province_page", 300),
-        ("ward dashboard", "ward_page", 150),
+        ("province, cached", "province_page", 300),
+        ("province, 10 changed", "province_changed", 300),
+        ("province, cold", "province_cold", None),
+        ("ward, cached", "ward_page", 150),
+        ("ward, cold", "ward_cold", 150),
     ):
         page = result[key]
         verdict = ""
@@ -170,7 +193,12 @@ def report(result: dict) -> None:
             f"{page['median_ms'] / base:>8.1f}{page['queries']:>9}{page['bytes'] / 1024:>7.1f}"
             + verdict
         )
-    log("\n  slowest query of the province page:")
+    log(
+        "\n  cached: every ward's counts in the cache; 10 changed: before each request the"
+        "\n  counts of 10 random wards are marked changed (recounted); cold: the cache is"
+        "\n  emptied before each request (every ward recounted, as after a bulk load)."
+    )
+    log("\n  slowest query of the province page, cold:")
     log("    " + result["slowest_sql"][:1500])
     log("\n  EXPLAIN (ANALYZE, BUFFERS):")
     for line in result["plan"]:
@@ -217,6 +245,7 @@ def main() -> int:
         else:
             log(f"\n== reusing {DB_NAME} (--fresh rebuilds it)")
             run([*manage, "migrate", "--no-input", "-v", "0"], env, 600, "migrate")
+        run([*manage, "collectstatic", "--no-input", "-v", "0"], env, 600, "collectstatic")
         redis_flush(REDIS_URL)
         me = [str(PY), str(Path(__file__).resolve()), "--child", "--requests", str(args.requests)]
         log("\n== pages")

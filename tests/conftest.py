@@ -47,6 +47,15 @@ def _fail_when_service_missing(request):
             pytest.fail(f"required service missing: {reason}")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids are reused between tests, cached values
+    (course outlines, progress, ward counts) must not be."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def units(db):
     """A small, real slice of the unit list: two provinces and some of their wards."""

@@ -318,3 +318,33 @@ def test_assignment_page_shows_readable_history(client, ward_cadre, course, saig
     # A cancelled assignment cannot be edited any more.
     response = client.get(reverse("training:assignment_edit", args=[assignment.pk]), follow=True)
     assert "đã bị huỷ, không sửa được" in response.content.decode()
+
+
+def test_cached_ward_counts_follow_completions_and_moves(units, course, province_cadre, saigon):
+    """Counts are cached per ward; a completion or a move shows at once all the same."""
+    from accounts import services as account_services
+    from courses import services as course_services
+    from learning import services as learning_services
+
+    [resident] = make_residents(saigon, 1, first_phone=8000)
+    assign(province_cadre, course, [saigon, units["Phường Tân Định"]])
+    settings = selectors.training_settings()
+
+    def figures():
+        rows = selectors.province_report(province=units["hcm"], settings=settings).rows
+        return {row.ward.name: (row.residents, row.overall.completed) for row in rows}
+
+    assert figures() == {"Phường Sài Gòn": (1, 0)}
+    with CaptureQueriesContext(connection) as warm:
+        figures()
+    assert not any("GROUP BY" in q["sql"] for q in warm.captured_queries)  # from the cache
+
+    course_services.enrollment_start(user=resident, course=course)
+    for lesson in course.get_children().live().order_by("path"):
+        learning_services.lesson_complete(user=resident, lesson=lesson.specific)
+    assert figures() == {"Phường Sài Gòn": (1, 1)}
+
+    account_services.user_update_profile(
+        user=resident, full_name=resident.full_name, ward=units["Phường Tân Định"], birth_year=None
+    )
+    assert figures() == {"Phường Tân Định": (1, 1)}

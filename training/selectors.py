@@ -7,11 +7,14 @@ number of residents. Which wards a user may see is always asked of
 `accounts.permissions`.
 """
 
+import hashlib
 import statistics
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -195,13 +198,13 @@ class WardRow:
     cells: list[Figures | None] = field(default_factory=list)
 
 
-def _resident_counts(wards: QuerySet[Ward], keys: set[str]) -> dict[int, dict[str, int]]:
+def _resident_counts(ward_ids: list[int], keys: set[str]) -> dict[int, dict[str, int]]:
     """Registered residents per ward: all of them, and those of each audience."""
     columns = {"all": Count("pk")}
     for key in keys - {"all"}:
         columns[key] = Count("pk", filter=_audience_filter(key))
     rows = (
-        User.objects.filter(ward__in=wards, is_active=True)
+        User.objects.filter(ward_id__in=ward_ids, is_active=True)
         .order_by()
         .values("ward_id")
         .annotate(**columns)
@@ -210,7 +213,7 @@ def _resident_counts(wards: QuerySet[Ward], keys: set[str]) -> dict[int, dict[st
 
 
 def _progress_counts(
-    wards: QuerySet[Ward], course_ids: set[int], keys: set[str], now
+    ward_ids: list[int], course_ids: set[int], keys: set[str], now
 ) -> dict[tuple[int, int], dict[str, int]]:
     """Enrolments per (ward, course): started, completed (now, 7 and 30 days ago), by audience."""
     done = Q(completed_at__isnull=False)
@@ -225,7 +228,7 @@ def _progress_counts(
         columns[f"completed30_{key}"] = Count("pk", filter=reach & done_30)
     rows = (
         Enrollment.objects.filter(
-            user__ward__in=wards, user__is_active=True, course_id__in=course_ids
+            user__ward_id__in=ward_ids, user__is_active=True, course_id__in=course_ids
         )
         .order_by()
         .values("user__ward_id", "course_id")
@@ -235,7 +238,7 @@ def _progress_counts(
 
 
 def _certificate_counts(
-    wards: QuerySet[Ward], course_ids: set[int], keys: set[str]
+    ward_ids: list[int], course_ids: set[int], keys: set[str]
 ) -> dict[tuple[int, int], dict[str, int]]:
     """Certificates in force per (ward, course), by audience."""
     columns = {
@@ -243,7 +246,7 @@ def _certificate_counts(
     }
     rows = (
         Certificate.objects.filter(
-            user__ward__in=wards,
+            user__ward_id__in=ward_ids,
             user__is_active=True,
             course_id__in=course_ids,
             status__in=CERTIFICATES_IN_FORCE,
@@ -253,6 +256,58 @@ def _certificate_counts(
         .annotate(**columns)
     )
     return {(row.pop("user__ward_id"), row.pop("course_id")): row for row in rows}
+
+
+# Counts per ward are cached, each under a version that changes whenever something
+# in that ward changes (training/signals.py): a province page recounts only the wards
+# that moved. The timeout bounds what bulk loads, which send no signals, can leave stale.
+WARD_COUNTS_CACHE_SECONDS = 15 * 60
+
+
+def ward_counts_version_key(ward_id: int) -> str:
+    return f"ward-counts-version:{ward_id}"
+
+
+def ward_counts_changed(*ward_ids: int | None) -> None:
+    """Mark the cached counts of these wards as out of date."""
+    stamp = time.time_ns()
+    versions = {ward_counts_version_key(w): stamp for w in ward_ids if w is not None}
+    if versions:
+        cache.set_many(versions, timeout=None)
+
+
+def _ward_counts(ward_ids: list[int], keys: set[str], course_ids: set[int], now) -> dict[int, dict]:
+    """Per ward: residents by audience, and progress and certificates by course.
+
+    From the cache where fresh; the other wards in three grouped queries.
+    """
+    signature = f"{sorted(keys)}|{sorted(course_ids)}|{timezone.localdate(now)}"
+    digest = hashlib.md5(signature.encode(), usedforsecurity=False).hexdigest()[:12]
+    versions = cache.get_many([ward_counts_version_key(w) for w in ward_ids])
+    cache_keys = {
+        w: f"ward-counts:{w}:{versions.get(ward_counts_version_key(w), 0)}:{digest}"
+        for w in ward_ids
+    }
+    found = cache.get_many(list(cache_keys.values()))
+    counts = {w: found[key] for w, key in cache_keys.items() if key in found}
+    missing = [w for w in ward_ids if w not in counts]
+    if missing:
+        residents = _resident_counts(missing, keys)
+        progress = _progress_counts(missing, course_ids, keys, now) if course_ids else {}
+        certificates = _certificate_counts(missing, course_ids, keys) if course_ids else {}
+        fresh = {
+            w: {
+                "residents": residents.get(w, {}),
+                "progress": {c: progress.get((w, c), {}) for c in course_ids},
+                "certificates": {c: certificates.get((w, c), {}) for c in course_ids},
+            }
+            for w in missing
+        }
+        cache.set_many(
+            {cache_keys[w]: value for w, value in fresh.items()}, WARD_COUNTS_CACHE_SECONDS
+        )
+        counts.update(fresh)
+    return counts
 
 
 def _figures(
@@ -286,17 +341,22 @@ def ward_rows(*, wards: QuerySet[Ward], assignments: list[Assignment]) -> list[W
     for assignment_id, ward_id in coverage:
         covered.setdefault(ward_id, []).append(by_id[assignment_id])
 
-    residents = _resident_counts(wards, keys)
-    progress = _progress_counts(wards, course_ids, keys, now) if course_ids else {}
-    certificates = _certificate_counts(wards, course_ids, keys) if course_ids else {}
+    ward_list = list(wards.order_by("name"))
+    counts = _ward_counts([w.pk for w in ward_list], keys, course_ids, now)
     rows = []
-    for ward in wards.filter(pk__in=list(residents)).order_by("name"):
-        counts = residents[ward.pk]
-        row = WardRow(ward=ward, residents=counts["all"])
+    for ward in ward_list:
+        ward_counts = counts[ward.pk]
+        residents = ward_counts["residents"]
+        if not residents.get("all"):
+            continue  # nobody registered yet: no row
+        row = WardRow(ward=ward, residents=residents["all"])
         for assignment in covered.get(ward.pk, []):
-            pair = (ward.pk, assignment.course_id)
             figures = _figures(
-                assignment, counts, progress.get(pair, {}), certificates.get(pair, {}), today
+                assignment,
+                residents,
+                ward_counts["progress"].get(assignment.course_id, {}),
+                ward_counts["certificates"].get(assignment.course_id, {}),
+                today,
             )
             row.by_assignment[assignment.pk] = figures
             row.overall.add(figures)

@@ -1,0 +1,50 @@
+"""Keep the cached ward counts (selectors._ward_counts) in step with what they count.
+
+Any save or delete of an enrolment, a certificate, or a resident's ward, birth year,
+public-service flag or active flag marks that ward's counts out of date.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from accounts.models import User
+from certificates.models import Certificate
+from courses.models import Enrollment
+
+from .selectors import ward_counts_changed
+
+# The User fields the counts depend on; saves touching only others (last_login...) are ignored.
+COUNTED_USER_FIELDS = {"ward", "ward_id", "birth_year", "works_in_public_service", "is_active"}
+
+
+def _ward_of(user_id: int) -> int | None:
+    return User.objects.filter(pk=user_id).values_list("ward_id", flat=True).first()
+
+
+@receiver([post_save, post_delete], sender=Enrollment)
+@receiver([post_save, post_delete], sender=Certificate)
+def progress_changed(sender, instance, **kwargs):
+    ward_counts_changed(_ward_of(instance.user_id))
+
+
+def _counted_fields_touched(update_fields) -> bool:
+    return update_fields is None or bool(COUNTED_USER_FIELDS & set(update_fields))
+
+
+@receiver(pre_save, sender=User)
+def remember_previous_ward(sender, instance, update_fields=None, raw=False, **kwargs):
+    if raw or instance.pk is None or not _counted_fields_touched(update_fields):
+        return
+    instance._ward_before_save = _ward_of(instance.pk)
+
+
+@receiver(post_save, sender=User)
+def resident_changed(sender, instance, update_fields=None, raw=False, **kwargs):
+    if raw or not _counted_fields_touched(update_fields):
+        return
+    ward_counts_changed(instance.ward_id, getattr(instance, "_ward_before_save", None))
+
+
+@receiver(post_delete, sender=User)
+def resident_deleted(sender, instance, **kwargs):
+    ward_counts_changed(instance.ward_id)
