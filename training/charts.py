@@ -6,8 +6,10 @@ from .selectors import ProvinceReport
 
 WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
 BAR_AREA = 250  # 100 % completion
-ROW_HEIGHT = 30
+ROW_HEIGHT = 26
 TOP = 24
+# The axis ends at the first of these (per cent) above every bar, so low rates stay visible.
+SCALE_STEPS = (5, 10, 20, 25, 50, 100)
 
 
 @dataclass
@@ -26,13 +28,15 @@ def completion_bars(report: ProvinceReport) -> dict:
         (row for row in report.rows if row.overall.in_scope),
         key=lambda row: (row.overall.rate, row.ward.name),
     )
+    highest = max([row.overall.rate for row in rows] + [report.median_rate], default=0)
+    scale = next(step for step in SCALE_STEPS if step >= highest)
     bars = [
         Bar(
             label=row.ward.name,
             rate=row.overall.rate,
             lagging=row.lagging,
             y=TOP + index * ROW_HEIGHT,
-            width=max(0.5, BAR_AREA * row.overall.rate / 100),
+            width=max(0.5, BAR_AREA * row.overall.rate / scale),
         )
         for index, row in enumerate(rows)
     ]
@@ -41,6 +45,7 @@ def completion_bars(report: ProvinceReport) -> dict:
         "width": WIDTH,
         "height": TOP + len(bars) * ROW_HEIGHT + 8,
         "bar_area": BAR_AREA,
-        "median_x": BAR_AREA * report.median_rate / 100,
-        "threshold_x": BAR_AREA * report.lagging_below / 100,
+        "scale": scale,
+        "median_x": BAR_AREA * report.median_rate / scale,
+        "threshold_x": BAR_AREA * report.lagging_below / scale,
     }

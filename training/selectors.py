@@ -375,6 +375,7 @@ class ProvinceReport:
     totals: Figures
     median_rate: float
     lagging_below: float  # completion rate (per cent) under which a ward lags
+    lagging_ratio: Decimal  # ... as a share of the median
     min_residents: int
 
     @property
@@ -430,6 +431,7 @@ def province_report(*, province: Province, settings: TrainingSettings) -> Provin
         totals=totals,
         median_rate=median,
         lagging_below=below,
+        lagging_ratio=settings.lagging_ratio,
         min_residents=settings.lagging_min_residents,
     )
 
