@@ -16,7 +16,7 @@ from .text import normalize_text
 NAME_MAX_LENGTH = 150
 
 
-def _birth_year_field() -> forms.IntegerField:
+def birth_year_field() -> forms.IntegerField:
     this_year = datetime.date.today().year
     return forms.IntegerField(
         label=_("Năm sinh (không bắt buộc)"),
@@ -32,8 +32,18 @@ def _birth_year_field() -> forms.IntegerField:
     )
 
 
-def _full_name_field() -> forms.CharField:
-    return forms.CharField(
+class FullNameField(forms.CharField):
+    """A person's full name, NFC-normalised with single spaces; blank after that is missing."""
+
+    def clean(self, value):
+        name = normalize_text(super().clean(value) or "")
+        if not name and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return name
+
+
+def full_name_field() -> FullNameField:
+    return FullNameField(
         label=_("Họ và tên"),
         max_length=NAME_MAX_LENGTH,
         help_text=_("Viết đầy đủ, có dấu, ví dụ: Nguyễn Thị Hồng Nhung."),
@@ -110,7 +120,7 @@ class WardPickerMixin(forms.Form):
 
 
 class SignUpForm(WardPickerMixin):
-    full_name = _full_name_field()
+    full_name = full_name_field()
     phone = forms.CharField(
         label=_("Số điện thoại di động"),
         max_length=30,
@@ -118,7 +128,7 @@ class SignUpForm(WardPickerMixin):
         error_messages={"required": _("Hãy nhập số điện thoại.")},
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
     )
-    birth_year = _birth_year_field()
+    birth_year = birth_year_field()
     password1 = forms.CharField(
         label=_("Mật khẩu"),
         strip=False,
@@ -155,12 +165,6 @@ class SignUpForm(WardPickerMixin):
         "consent",
     ]
 
-    def clean_full_name(self) -> str:
-        name = normalize_text(self.cleaned_data["full_name"])
-        if not name:
-            raise ValidationError(_("Hãy nhập họ và tên."))
-        return name
-
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data["phone"])
         if User.objects.filter(phone=phone).exists():
@@ -189,16 +193,10 @@ class SignUpForm(WardPickerMixin):
 
 
 class ProfileForm(WardPickerMixin):
-    full_name = _full_name_field()
-    birth_year = _birth_year_field()
+    full_name = full_name_field()
+    birth_year = birth_year_field()
 
     field_order = ["full_name", "birth_year", "province", "ward", "ward_query"]
-
-    def clean_full_name(self) -> str:
-        name = normalize_text(self.cleaned_data["full_name"])
-        if not name:
-            raise ValidationError(_("Hãy nhập họ và tên."))
-        return name
 
 
 class PhoneLoginForm(AuthenticationForm):

@@ -1,11 +1,14 @@
 """Forms of the cadre pages. Ward choices are always limited to the cadre's scope."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
-from accounts.models import Role
+from accounts.forms import birth_year_field, full_name_field
+from accounts.models import Role, User, Ward
+from accounts.phone import normalize_phone
 from courses.models import CoursePage
 
 from .models import Assignment, Audience
@@ -144,3 +147,72 @@ class ResidentFilterForm(forms.Form):
         self.fields["giao"].choices = [("", _("— Chỉ danh sách người dân —"))] + [
             (a.pk, f"{a.course.title} · {a.due_date:%d/%m/%Y}") for a in assignments
         ]
+
+
+# The cadre's own browser must not fill in the cadre's name, number or birth year.
+NO_AUTOFILL = {"autocomplete": "off"}
+
+
+class ResidentRegisterForm(forms.Form):
+    """What the cadre types in for the resident, and the record of their consent in person."""
+
+    full_name = full_name_field()
+    phone = forms.CharField(
+        label=_("Số điện thoại di động của người dân"),
+        max_length=30,
+        help_text=_("Người dân sẽ dùng số này để đăng nhập. Ví dụ: 0912 345 678."),
+        error_messages={"required": _("Hãy nhập số điện thoại của người dân.")},
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", **NO_AUTOFILL}),
+    )
+    birth_year = birth_year_field()
+    ward = forms.ModelChoiceField(
+        label=_("Xã/phường nơi người dân ở"),
+        queryset=Ward.objects.none(),
+        empty_label=_("— Chọn xã/phường —"),
+        error_messages={
+            "required": _("Hãy chọn xã/phường nơi người dân ở."),
+            "invalid_choice": _(
+                "Xã/phường này không thuộc phạm vi bạn phụ trách. Hãy chọn lại trong danh sách."
+            ),
+        },
+    )
+    works_in_public_service = forms.BooleanField(
+        label=_("Là cán bộ, công chức, viên chức"), required=False
+    )
+    consent_in_person = forms.BooleanField(
+        label=_(
+            "Tôi đã đọc cho người dân nghe thông báo xử lý dữ liệu cá nhân ở trên, "
+            "và người dân đã trực tiếp đồng ý với tôi."
+        ),
+        required=True,
+        error_messages={
+            "required": _(
+                "Cần đọc thông báo cho người dân và được họ đồng ý thì mới tạo được tài khoản."
+            ),
+        },
+    )
+
+    def __init__(self, *args, wards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.existing_user: User | None = None
+        ward_field = self.fields["ward"]
+        ward_field.queryset = wards
+        only = list(wards[:2])
+        if len(only) == 1:
+            ward_field.initial = only[0].pk
+            ward_field.empty_label = None
+        for name in ("full_name", "birth_year"):
+            self.fields[name].widget.attrs.update(NO_AUTOFILL)
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        self.existing_user = User.objects.filter(phone=phone).first()
+        if self.existing_user is not None:
+            raise ValidationError(
+                _(
+                    "Số điện thoại này đã có tài khoản trên Học vụ số, không đăng ký lại được. "
+                    "Hãy hỏi lại người dân số điện thoại của họ."
+                ),
+                code="duplicate_phone",
+            )
+        return phone

@@ -4,95 +4,17 @@ The one-time code is shown once, on the slip rendered straight from the POST; on
 hash is stored. Scope is decided by `accounts.permissions`; anything outside it is a 404.
 """
 
-from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions, services
-from accounts.forms import _birth_year_field, _full_name_field
-from accounts.models import User, Ward
-from accounts.phone import normalize_phone
-from accounts.text import normalize_text
+from accounts.models import User
 
+from .forms import ResidentRegisterForm
 from .views import cadre_required
-
-# The cadre's own browser must not fill in the cadre's name, number or birth year.
-NO_AUTOFILL = {"autocomplete": "off"}
-
-
-class ResidentRegisterForm(forms.Form):
-    """What the cadre types in for the resident, and the record of their consent in person."""
-
-    full_name = _full_name_field()
-    phone = forms.CharField(
-        label=_("Số điện thoại di động của người dân"),
-        max_length=30,
-        help_text=_("Người dân sẽ dùng số này để đăng nhập. Ví dụ: 0912 345 678."),
-        error_messages={"required": _("Hãy nhập số điện thoại của người dân.")},
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", **NO_AUTOFILL}),
-    )
-    birth_year = _birth_year_field()
-    ward = forms.ModelChoiceField(
-        label=_("Xã/phường nơi người dân ở"),
-        queryset=Ward.objects.none(),
-        empty_label=_("— Chọn xã/phường —"),
-        error_messages={
-            "required": _("Hãy chọn xã/phường nơi người dân ở."),
-            "invalid_choice": _(
-                "Xã/phường này không thuộc phạm vi bạn phụ trách. Hãy chọn lại trong danh sách."
-            ),
-        },
-    )
-    works_in_public_service = forms.BooleanField(
-        label=_("Là cán bộ, công chức, viên chức"), required=False
-    )
-    consent_in_person = forms.BooleanField(
-        label=_(
-            "Tôi đã đọc cho người dân nghe thông báo xử lý dữ liệu cá nhân ở trên, "
-            "và người dân đã trực tiếp đồng ý với tôi."
-        ),
-        required=True,
-        error_messages={
-            "required": _(
-                "Cần đọc thông báo cho người dân và được họ đồng ý thì mới tạo được tài khoản."
-            ),
-        },
-    )
-
-    def __init__(self, *args, wards, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.existing_user: User | None = None
-        ward_field = self.fields["ward"]
-        ward_field.queryset = wards
-        only = list(wards[:2])
-        if len(only) == 1:
-            ward_field.initial = only[0].pk
-            ward_field.empty_label = None
-        for name in ("full_name", "birth_year"):
-            self.fields[name].widget.attrs.update(NO_AUTOFILL)
-
-    def clean_full_name(self) -> str:
-        name = normalize_text(self.cleaned_data["full_name"])
-        if not name:
-            raise ValidationError(_("Hãy nhập họ và tên."))
-        return name
-
-    def clean_phone(self) -> str:
-        phone = normalize_phone(self.cleaned_data["phone"])
-        self.existing_user = User.objects.filter(phone=phone).first()
-        if self.existing_user is not None:
-            raise ValidationError(
-                _(
-                    "Số điện thoại này đã có tài khoản trên Học vụ số, không đăng ký lại được. "
-                    "Hãy hỏi lại người dân số điện thoại của họ."
-                ),
-                code="duplicate_phone",
-            )
-        return phone
 
 
 def _slip_response(request, *, resident: User, code: str):
