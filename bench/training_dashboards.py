@@ -119,6 +119,8 @@ def child_main(args) -> int:
             response = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200
+        if prepare:
+            prepare()
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         times.sort()

@@ -412,9 +412,11 @@ def flag_lagging(rows: list[WardRow], ratio: Decimal, min_residents: int) -> tup
 def province_report(*, province: Province, settings: TrainingSettings) -> ProvinceReport:
     """Every ward of the province with residents: figures per assignment, overall, lagging."""
     wards = Ward.objects.filter(province=province)
+    covering = Assignment.wards.through.objects.filter(ward__province=province)
     assignments = list(
-        Assignment.objects.filter(status=Assignment.Status.ACTIVE, wards__province=province)
-        .distinct()
+        Assignment.objects.filter(
+            status=Assignment.Status.ACTIVE, pk__in=covering.values("assignment_id")
+        )
         .select_related("course")
         .order_by("due_date", "pk")
     )
