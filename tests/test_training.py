@@ -348,3 +348,27 @@ def test_cached_ward_counts_follow_completions_and_moves(units, course, province
         user=resident, full_name=resident.full_name, ward=units["Phường Tân Định"], birth_year=None
     )
     assert figures() == {"Phường Tân Định": (1, 1)}
+
+
+def test_refresh_recounts_what_bulk_loads_left_stale(units, course, province_cadre, saigon):
+    """The beat task recounts every ward: rows written without signals show up, and the
+    province page then finds every count cached."""
+    from training import services as training_services
+    from training.tasks import refresh_ward_counts
+
+    assign(province_cadre, course, [saigon])
+    settings = selectors.training_settings()
+    make_residents(saigon, 3, first_phone=8100)
+    assert (
+        selectors.province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
+    )
+    make_residents(saigon, 2, first_phone=8200)  # bulk_create: no signal, the cache is stale
+    assert (
+        selectors.province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
+    )
+    assert refresh_ward_counts.delay().get() == 1
+    with CaptureQueriesContext(connection) as queries:
+        report = selectors.province_report(province=units["hcm"], settings=settings)
+    assert report.rows[0].residents == 5
+    assert not any("GROUP BY" in q["sql"] for q in queries.captured_queries)
+    assert training_services.ward_counts_refresh() == 1

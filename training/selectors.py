@@ -276,7 +276,9 @@ def ward_counts_changed(*ward_ids: int | None) -> None:
         cache.set_many(versions, timeout=None)
 
 
-def _ward_counts(ward_ids: list[int], keys: set[str], course_ids: set[int], now) -> dict[int, dict]:
+def _ward_counts(
+    ward_ids: list[int], keys: set[str], course_ids: set[int], now, refresh: bool = False
+) -> dict[int, dict]:
     """Per ward: residents by audience, and progress and certificates by course.
 
     From the cache where fresh; the other wards in three grouped queries.
@@ -288,7 +290,7 @@ def _ward_counts(ward_ids: list[int], keys: set[str], course_ids: set[int], now)
         w: f"ward-counts:{w}:{versions.get(ward_counts_version_key(w), 0)}:{digest}"
         for w in ward_ids
     }
-    found = cache.get_many(list(cache_keys.values()))
+    found = {} if refresh else cache.get_many(list(cache_keys.values()))
     counts = {w: found[key] for w, key in cache_keys.items() if key in found}
     missing = [w for w in ward_ids if w not in counts]
     if missing:
@@ -327,7 +329,9 @@ def _figures(
     return figures
 
 
-def ward_rows(*, wards: QuerySet[Ward], assignments: list[Assignment]) -> list[WardRow]:
+def ward_rows(
+    *, wards: QuerySet[Ward], assignments: list[Assignment], refresh: bool = False
+) -> list[WardRow]:
     """Every ward with registered residents, with its figures for each assignment covering it."""
     now = timezone.now()
     today = timezone.localdate()
@@ -342,7 +346,7 @@ def ward_rows(*, wards: QuerySet[Ward], assignments: list[Assignment]) -> list[W
         covered.setdefault(ward_id, []).append(by_id[assignment_id])
 
     ward_list = list(wards.order_by("name"))
-    counts = _ward_counts([w.pk for w in ward_list], keys, course_ids, now)
+    counts = _ward_counts([w.pk for w in ward_list], keys, course_ids, now, refresh)
     rows = []
     for ward in ward_list:
         ward_counts = counts[ward.pk]
@@ -409,7 +413,9 @@ def flag_lagging(rows: list[WardRow], ratio: Decimal, min_residents: int) -> tup
     return median, below
 
 
-def province_report(*, province: Province, settings: TrainingSettings) -> ProvinceReport:
+def province_report(
+    *, province: Province, settings: TrainingSettings, refresh: bool = False
+) -> ProvinceReport:
     """Every ward of the province with residents: figures per assignment, overall, lagging."""
     wards = Ward.objects.filter(province=province)
     covering = Assignment.wards.through.objects.filter(ward__province=province)
@@ -420,7 +426,7 @@ def province_report(*, province: Province, settings: TrainingSettings) -> Provin
         .select_related("course")
         .order_by("due_date", "pk")
     )
-    rows = ward_rows(wards=wards, assignments=assignments)
+    rows = ward_rows(wards=wards, assignments=assignments, refresh=refresh)
     totals = Figures()
     for row in rows:
         totals.add(row.overall)

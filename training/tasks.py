@@ -18,6 +18,12 @@ def send_weekly_digests() -> int:
     return services.digests_send(today=timezone.localdate())
 
 
+@shared_task
+def refresh_ward_counts() -> int:
+    """Keep every ward's counts cached (beat, every 10 minutes); only a cache is written."""
+    return services.ward_counts_refresh()
+
+
 EXPORT_MAX_RETRIES = 3
 
 

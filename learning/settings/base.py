@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Province pages then find every ward's counts cached (they last 15 minutes).
+    "training-refresh-ward-counts": {
+        "task": "training.tasks.refresh_ward_counts",
+        "schedule": 10 * 60.0,
+    },
     "training-weekly-digests": {
         "task": "training.tasks.send_weekly_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
