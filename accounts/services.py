@@ -26,6 +26,7 @@ def user_register(
     password: str | None,
     ward: Ward,
     birth_year: int | None = None,
+    works_in_public_service: bool = False,
     consent_recorded_by: User | None = None,
 ) -> User:
     """Create a learner and their consent record together: no consent, no account."""
@@ -35,11 +36,13 @@ def user_register(
         full_name=normalize_text(full_name),
         ward=ward,
         birth_year=birth_year,
+        works_in_public_service=works_in_public_service,
     )
     Consent.objects.create(
         user=user,
         text_version=settings.CONSENT_TEXT_VERSION,
         recorded_by=consent_recorded_by,
+        recorded_by_name=consent_recorded_by.full_name if consent_recorded_by else "",
     )
     from .tasks import send_welcome_notice  # tasks import services; import here to avoid a cycle
 
@@ -192,14 +195,11 @@ def user_register_assisted(
             password=None,
             ward=ward,
             birth_year=birth_year,
+            works_in_public_service=works_in_public_service,
             consent_recorded_by=cadre,
         )
     except IntegrityError as error:  # the same number registered a moment ago
         raise ValidationError(DUPLICATE_PHONE_MESSAGE, code="duplicate_phone") from error
-    if works_in_public_service:
-        user.works_in_public_service = True
-        user.save(update_fields=["works_in_public_service"])
-    Consent.objects.filter(user=user).update(recorded_by=cadre, recorded_by_name=cadre.full_name)
     code = first_login_code_issue(user=user, cadre=cadre)
     return user, code
 

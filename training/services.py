@@ -42,27 +42,30 @@ class AssignmentRefused(Exception):
         self.message = message
 
 
-def _check(
+def _check_wards_and_terms(
     *,
     cadre: User,
-    course: CoursePage,
     wards: list[Ward],
     due_date: date,
     audience: str,
     born_in_or_before: int | None,
 ) -> None:
+    """What every course of an assignment shares: the cadre, the wards, the date, the audience."""
     if not permissions.is_cadre(cadre):
         raise AssignmentRefused(_("Chỉ cán bộ mới giao được khoá học."))
     if not wards:
         raise AssignmentRefused(_("Hãy chọn ít nhất một xã/phường."))
     if not permissions.wards_within_scope(cadre, [ward.pk for ward in wards]):
         raise AssignmentRefused(_("Có xã/phường không thuộc phạm vi bạn phụ trách."))
-    if not course.live:
-        raise AssignmentRefused(_("Khoá học “%(title)s” chưa xuất bản.") % {"title": course.title})
     if due_date < timezone.localdate():
         raise AssignmentRefused(_("Hạn hoàn thành không được ở trong quá khứ."))
     if audience == Audience.BORN_BY and not born_in_or_before:
         raise AssignmentRefused(_("Hãy nhập năm sinh cho đối tượng theo năm sinh."))
+
+
+def _check_course(course: CoursePage) -> None:
+    if not course.live:
+        raise AssignmentRefused(_("Khoá học “%(title)s” chưa xuất bản.") % {"title": course.title})
 
 
 def _snapshot(assignment: Assignment, ward_ids: list[int]) -> dict:
@@ -94,16 +97,16 @@ def assignments_create(
     ):
         raise AssignmentRefused(_("Có xã/phường không thuộc phạm vi bạn phụ trách."))
     born_in_or_before = born_in_or_before if audience == Audience.BORN_BY else None
+    _check_wards_and_terms(
+        cadre=cadre,
+        wards=wards,
+        due_date=due_date,
+        audience=audience,
+        born_in_or_before=born_in_or_before,
+    )
     created = []
     for course in courses:
-        _check(
-            cadre=cadre,
-            course=course,
-            wards=wards,
-            due_date=due_date,
-            audience=audience,
-            born_in_or_before=born_in_or_before,
-        )
+        _check_course(course)
         assignment = Assignment.objects.create(
             course=course,
             due_date=due_date,
@@ -143,9 +146,9 @@ def assignment_change(
         raise AssignmentRefused(_("Việc giao này có xã/phường ngoài phạm vi của bạn."))
     born_in_or_before = born_in_or_before if audience == Audience.BORN_BY else None
     unchanged_date = due_date == assignment.due_date
-    _check(
+    _check_course(assignment.course)
+    _check_wards_and_terms(
         cadre=cadre,
-        course=assignment.course,
         wards=wards,
         # An unchanged date may stay in the past; a new one may not.
         due_date=max(due_date, timezone.localdate()) if unchanged_date else due_date,
