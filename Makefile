@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test setup system-deps install messages lint check-deploy migrate-check clean
+.PHONY: run test setup system-deps test-deps install messages lint check-deploy migrate-check clean
 
 $(UV):
 	python3 -m venv .tools
@@ -25,15 +25,31 @@ install: .venv/.installed
 messages: install
 	.venv/bin/pybabel compile --domain=django --directory=locale --statistics
 
-# WeasyPrint (certificates) needs Pango from the system; installed here when we may.
-system-deps:
-	@if ! ldconfig -p | grep libpangoft2-1.0 >/dev/null; then \
+# What the code needs from the system, installed here when we may (root + apt-get):
+# Pango for WeasyPrint (certificates) and HarfBuzz-subset so fonts are subset fast.
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# What the tests need on top: Chromium (browser tests), poppler (reading PDFs back),
+# zbar (decoding QR codes). `make test` installs them too, so a newcomer's run skips nothing.
+TEST_PACKAGES := chromium poppler-utils zbar-tools
+
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	    echo "installing:$$missing"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null)); \
 	  else \
-	    echo "Certificates need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; \
+	    echo "Please install:$$missing  (sudo apt-get install$$missing)"; exit 1; \
 	  fi; \
 	fi
+endef
+
+system-deps:
+	$(call apt_ensure,$(RUN_PACKAGES))
+
+test-deps: system-deps
+	$(call apt_ensure,$(TEST_PACKAGES))
 
 setup: system-deps install messages
 	mkdir -p var
@@ -52,7 +68,7 @@ run: setup
 	  $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 # The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL and Redis (see .ci/run).
-test: system-deps install messages
+test: test-deps install messages
 	mkdir -p var
 	.venv/bin/pytest $(PYTEST_ARGS)
 
