@@ -22,8 +22,9 @@ from .forms import QuizPageForm
 class AnswerReveal(models.TextChoices):
     """When a learner's result page shows the correct choices (the pool's answer key)."""
 
-    AFTER_PASS = "after_pass", _(
-        "Khi chưa đạt: chỉ báo câu sai và giải thích; hiện đáp án đúng khi đạt hoặc hết lượt"
+    AFTER_PASS = (
+        "after_pass",
+        _("Khi chưa đạt: chỉ báo câu sai và giải thích; hiện đáp án đúng khi đạt hoặc hết lượt"),
     )
     ALWAYS = "always", _("Luôn hiện đáp án đúng")
     NEVER = "never", _("Không bao giờ hiện đáp án đúng")

@@ -14,7 +14,15 @@ from accounts.text import normalize_name
 from .test_accounts_pages import PASSWORD, signup_data
 from .test_assisted_signup import register_data
 
-RLO, LRI, PDI, ZWSP, ZWJ, BOM, SHY = "\u202e", "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\xad"
+RLO, LRI, PDI, ZWSP, ZWJ, BOM, SHY = (
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\xad",
+)
 # Looks like "Nguyễn Văn An" but hides format characters and uses decomposed marks.
 TRICKY_NAME = f"{ZWSP}Nguye\u0302\u0303n {RLO}Văn{PDI}\t {LRI}A{ZWJ}n{BOM}{SHY}"
 CLEAN_NAME = "Nguyễn Văn An"
