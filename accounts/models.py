@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .phone import display_phone, mask_phone, normalize_phone
-from .text import fold, normalize_text
+from .text import fold, normalize_name
 
 
 class Province(models.Model):
@@ -59,7 +59,7 @@ class UserManager(BaseUserManager):
 
     def _create_user(self, phone, password, **extra_fields):
         user = self.model(phone=normalize_phone(phone), **extra_fields)
-        user.full_name = normalize_text(user.full_name)
+        user.full_name = normalize_name(user.full_name)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -158,7 +158,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.full_name = normalize_text(self.full_name)
+        self.full_name = normalize_name(self.full_name)
 
     def save(self, *args, **kwargs):
         self.name_folded = fold(self.full_name)

@@ -15,7 +15,7 @@ from vietnam_provinces import Ward as SourceWard
 from . import permissions
 from .models import Consent, FirstLoginCode, Notice, Province, Role, User, Ward
 from .phone import normalize_phone
-from .text import fold, normalize_text
+from .text import fold, normalize_name
 
 
 @transaction.atomic
@@ -33,7 +33,7 @@ def user_register(
     user = User.objects.create_user(
         phone=phone,
         password=password,
-        full_name=normalize_text(full_name),
+        full_name=normalize_name(full_name),
         ward=ward,
         birth_year=birth_year,
         works_in_public_service=works_in_public_service,
@@ -52,7 +52,7 @@ def user_register(
 
 def user_update_profile(*, user: User, full_name: str, ward: Ward, birth_year: int | None) -> User:
     """Change what a learner may change about themselves."""
-    user.full_name = normalize_text(full_name)
+    user.full_name = normalize_name(full_name)
     user.ward = ward
     user.birth_year = birth_year
     user.save(update_fields=["full_name", "ward", "birth_year"])

@@ -138,27 +138,7 @@ def quiz_result(request, attempt_id: int):
         status=QuizAttempt.Status.SUBMITTED,
     )
     quiz = attempt.quiz
-    show_answers = attempt.passed or quiz.show_correct_answers_after_fail
-    questions = []
-    for number, q in enumerate(attempt.snapshot["questions"], start=1):
-        chosen = set(attempt.answers.get(q["key"], []))
-        correct = {c["id"] for c in q["choices"] if c["correct"]}
-        questions.append(
-            {
-                "number": number,
-                "text": q["text"],
-                "explanation": q["explanation"],
-                "right": chosen == correct,
-                "choices": [
-                    {
-                        "text": c["text"],
-                        "chosen": c["id"] in chosen,
-                        "correct": c["correct"] and show_answers,
-                    }
-                    for c in q["choices"]
-                ],
-            }
-        )
+    review = quiz_selectors.attempt_review(attempt=attempt)
     course = course_selectors.course_of_step(step=quiz)
     progress = (
         course_selectors.course_progress(course=course, user=request.user) if course else None
@@ -169,8 +149,8 @@ def quiz_result(request, attempt_id: int):
         {
             "attempt": attempt,
             "quiz": quiz,
-            "questions": questions,
-            "show_answers": show_answers,
+            "questions": review.questions,
+            "show_answers": review.reveals_answers,
             "attempts_left": quiz_selectors.attempts_left_today(user=request.user, quiz=quiz),
             "progress": progress,
         },
