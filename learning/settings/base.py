@@ -210,7 +210,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Học vụ số"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The public address, printed in every certificate's QR code and e-mailed link. Required in
+# production (`check --deploy` fails without a public https address); locally it defaults.
+SITE_URL = os.environ.get("SITE_URL", "")
+WAGTAILADMIN_BASE_URL = SITE_URL or "http://127.0.0.1:8000"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
