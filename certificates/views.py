@@ -48,7 +48,7 @@ def verify(request, token: str = ""):
     if _rate_limited(request):
         response = render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
         return _noindex(response)
-    form = VerifyByNumberForm(request.GET if not token and request.GET else None)
+    form = VerifyByNumberForm(request.GET if not token and "so" in request.GET else None)
     result = None
     if token:
         result = selectors.certificate_verify(token=token)

@@ -431,6 +431,9 @@ def test_a_replaced_certificate_by_number_says_so_without_the_new_number(
 def test_a_badly_typed_number_gets_a_clear_message_and_no_lookup(client, db):
     response, page = verify_by_number(client, so="số 12", ho_ten="Nguyễn Văn An")
     assert response.status_code == 200 and "ví dụ HVS-2026-000123" in page
+    # A link with other parameters (a QR app's tracking) shows the empty form, no error.
+    response, page = verify_by_number(client, utm_source="zalo")
+    assert response.status_code == 200 and 'role="alert"' not in page
 
 
 def test_check_codes_come_from_the_token_in_an_unambiguous_alphabet():
