@@ -159,6 +159,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.phone.username_for_lockout"
+# django-axes warns when the address is not a lockout parameter: on purpose, as the
+# address has its own, higher limit in accounts/ratelimit.py.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 
 def client_ip_settings(proxy_count: int) -> dict:
