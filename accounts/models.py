@@ -234,6 +234,10 @@ NOTICE_TEXTS = {
     "lagging_digest": _(
         "Tuần này có %(count)s xã/phường bạn phụ trách đang chậm (vùng trũng): %(wards)s."
     ),
+    "login_code_issued": _(
+        "Cán bộ %(cadre)s đã cấp cho bạn mã đăng nhập mới ngày %(date)s vì bạn quên mật khẩu. "
+        "Nếu bạn không nhờ việc này, hãy báo ngay cho UBND xã/phường."
+    ),
 }
 
 

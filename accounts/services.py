@@ -258,9 +258,23 @@ def password_reset_code_issue(*, user: User, cadre: User) -> str:
         or user.pk == cadre.pk
     ):
         raise PermissionDenied
-    return first_login_code_issue(
-        user=user, cadre=cadre, reason=FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD
-    )
+    with transaction.atomic():
+        code = first_login_code_issue(
+            user=user, cadre=cadre, reason=FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD
+        )
+        # The resident hears of it the next time they log in, so a code they did not ask
+        # for does not go unnoticed.
+        log = FirstLoginCodeLog.objects.filter(resident=user).latest("issued_at", "pk")
+        Notice.objects.create(
+            user=user,
+            key=f"login-code:{log.pk}",
+            kind="login_code_issued",
+            params={
+                "cadre": log.issued_by_name,
+                "date": f"{timezone.localdate(log.issued_at):%d/%m/%Y}",
+            },
+        )
+    return code
 
 
 def first_login_code_check(*, phone: str, code: str) -> User:

@@ -159,3 +159,14 @@ def test_every_code_issued_is_logged_and_the_resident_can_see_it(client, cadre, 
     client.force_login(User.objects.get(pk=resident.pk))
     data = json.loads(client.get(reverse("accounts:my_data")).content)
     assert [row["issued_by"] for row in data["login_codes_issued"]] == ["Cán bộ Sài Gòn"] * 2
+
+
+def test_the_resident_is_told_a_code_was_issued_for_them(client, cadre, resident):
+    """A code the resident did not ask for must not go unnoticed."""
+    client.force_login(cadre)
+    issue_code(client, resident)
+    client.logout()
+    assert log_in(client, PHONE, OLD_PASSWORD).status_code == 302
+    page = client.get(reverse("accounts:account")).content.decode()
+    assert "Cán bộ Sài Gòn đã cấp cho bạn mã đăng nhập mới" in page
+    assert "Nếu bạn không nhờ việc này" in page
