@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import ratelimit, services
-from learning.settings.base import client_ip_settings
+from learning.settings.base import REDIS_CACHE_OPTIONS, client_ip_settings
 
 PASSWORD = "hoc-vu-so-2026"
 # Two residents who reach the site through the same carrier address (CGNAT).
@@ -224,3 +224,24 @@ def test_with_the_cache_down_the_limiters_let_people_in(client, units, cache_dow
     response = client.post(reverse("accounts:signup"), signup_data(units, "0987111222"))
     assert response.status_code == 302
     assert "cache unavailable" in caplog.text
+
+
+def test_a_cache_that_hangs_does_not_hang_the_certificate_check(client, db, settings):
+    """A Redis that accepts connections but never answers: the limiter gives up in
+    seconds (the production cache options) and lets the look-up through."""
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections are queued, never answered
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                "OPTIONS": REDIS_CACHE_OPTIONS,
+            }
+        }
+        started = time.monotonic()
+        response = client.get(reverse("certificates:verify", args=["token-x"]))
+        assert response.status_code == 404
+        assert time.monotonic() - started < 10
