@@ -1,34 +1,23 @@
 """Certificate pages: the public check (what the QR code opens), my certificates, downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts import ratelimit
 from accounts.permissions import can_see_learner
 
 from . import selectors
 from .forms import VerifyByNumberForm
 from .models import Certificate
 
-VERIFY_LIMIT = 30  # look-ups per client address per minute
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
 
 def _rate_limited(request) -> bool:
     """Count this look-up; True when the address has made too many in the current minute."""
-    key = f"certificate-verify:{_client_ip(request)}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > VERIFY_LIMIT
+    return ratelimit.limit_hit_and_check(
+        limit=ratelimit.CERTIFICATE_LOOKUPS_PER_ADDRESS, key=ratelimit.client_address(request)
+    )
 
 
 def _noindex(response):

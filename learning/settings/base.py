@@ -116,11 +116,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Redis that hangs must not hang every request: give up quickly (a few tries of half
+# a second); callers then fall back to the database or, for rate limits, let the request in.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -152,15 +156,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login rate limit (django-axes): 5 failures lock that phone number, and
-# separately that IP address, for 15 minutes.
+# Login rate limit (django-axes): 5 wrong passwords lock THAT phone number for 15
+# minutes. Not the address: many people share one on mobile networks (CGNAT); the
+# address gets its own, much higher limit (accounts/ratelimit.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.phone.username_for_lockout"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# django-axes warns when the address is not a lockout parameter: on purpose, as the
+# address has its own, higher limit in accounts/ratelimit.py.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+
+def client_ip_settings(proxy_count: int) -> dict:
+    """django-axes' client-address settings (through django-ipware) for `proxy_count`
+    reverse proxies in front of the web processes.
+
+    0: the address is REMOTE_ADDR and X-Forwarded-For is ignored (anyone can forge it).
+    N: the address is the N-th entry of X-Forwarded-For counted from the right, the one
+    the outermost trusted proxy wrote; entries further left are the client's own claims.
+    (ipware counts only the proxies listed in the header, which is one fewer.)
+    """
+    header = ("HTTP_X_FORWARDED_FOR",) if proxy_count > 0 else ("REMOTE_ADDR",)
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": header,
+        "AXES_IPWARE_PROXY_COUNT": max(proxy_count - 1, 0),
+    }
+
+
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_settings(PROXY_COUNT)[
+    "AXES_IPWARE_META_PRECEDENCE_ORDER"
+]
+AXES_IPWARE_PROXY_COUNT = client_ip_settings(PROXY_COUNT)["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A forged, longer X-Forwarded-For must not make ipware give up and fall back to
+# whatever it finds: with a proxy count it takes the entry at that position.
+IPWARE_STRICT = False
 
 # --- E-mail (reminders, digests) ----------------------------------------------
 # Django 6.1 mailers (the EMAIL_* settings are deprecated). With no EMAIL_HOST,
