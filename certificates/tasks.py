@@ -7,11 +7,12 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from django.db import DatabaseError
 
 from . import pdf, services
+from .storage import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
-# Worth another try: the database or the disk was briefly unavailable.
-TRANSIENT_ERRORS = (DatabaseError, OSError)
+# Worth another try: the database or the storage was briefly unavailable.
+TRANSIENT_ERRORS = (DatabaseError, *STORAGE_ERRORS)
 MAX_RETRIES = 5
 
 
@@ -37,6 +38,12 @@ def render_certificate(self, certificate_id: int) -> None:
 def requeue_stale_certificates() -> int:
     """The periodic sweep: no completion goes without its certificate, even if a message was lost."""
     return services.certificates_requeue()
+
+
+@shared_task(acks_late=True)
+def cleanup_certificate_files() -> int:
+    """Periodic (beat, hourly): remove PDFs whose row never committed. Safe to repeat."""
+    return services.certificate_files_cleanup()
 
 
 @worker_process_init.connect
