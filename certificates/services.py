@@ -12,7 +12,7 @@ from courses.models import Enrollment
 
 from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
 from .pdf import render_pdf
-from .storage import delete_quietly, orphans_delete, private_storage
+from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_storage
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
@@ -173,7 +173,9 @@ def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDI
     return len(ids)
 
 
-def certificate_files_cleanup() -> int:
+def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:
     """Delete PDFs that no certificate names and that are over an hour old (their row never committed)."""
     referenced = set(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
-    return orphans_delete(storage=private_storage, folder="certificates", referenced=referenced)
+    return orphans_delete(
+        storage=private_storage, folder="certificates", referenced=referenced, older_than=older_than
+    )

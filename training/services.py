@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
-from certificates.storage import STORAGE_ERRORS, delete_quietly, orphans_delete, private_storage
+from certificates.storage import (
+    ORPHAN_MIN_AGE,
+    STORAGE_ERRORS,
+    delete_quietly,
+    orphans_delete,
+    private_storage,
+)
 from courses.models import CoursePage, Enrollment
 
 from . import exports, selectors
@@ -557,7 +563,9 @@ def export_build(*, export_id: int, may_retry: bool = False) -> Export | None:
     return Export.objects.filter(pk=export_id).first()
 
 
-def export_files_cleanup() -> int:
+def export_files_cleanup(*, older_than: timedelta = ORPHAN_MIN_AGE) -> int:
     """Delete export files that no export names and that are over an hour old (row never committed)."""
     referenced = set(Export.objects.exclude(file="").values_list("file", flat=True))
-    return orphans_delete(storage=private_storage, folder="exports", referenced=referenced)
+    return orphans_delete(
+        storage=private_storage, folder="exports", referenced=referenced, older_than=older_than
+    )
