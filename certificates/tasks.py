@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
+from django.conf import settings
 from django.db import DatabaseError
 
 from . import pdf, services
@@ -26,8 +27,9 @@ def render_certificate(self, certificate_id: int) -> None:
             services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))
             log.exception("certificate %s failed after %s retries", certificate_id, MAX_RETRIES)
             return
-        # 2, 4, 8, 16, 32 seconds
-        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+        # 2, 4, 8, 16, 32 seconds with the default CERTIFICATE_RETRY_DELAY (2)
+        countdown = settings.CERTIFICATE_RETRY_DELAY * 2**self.request.retries
+        raise self.retry(exc=error, countdown=countdown) from error
     except Exception as error:
         # Not transient (a bad template, a broken image): retrying would fail the same way.
         services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))

@@ -308,6 +308,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+# The render task's first retry after a transient error, doubled each time (5 retries).
+CERTIFICATE_RETRY_DELAY = float(os.environ.get("CERTIFICATE_RETRY_DELAY", "2"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
