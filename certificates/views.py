@@ -2,13 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import can_see_learner
 
 from . import selectors
+from .downloads import private_file_response
 from .models import Certificate
 
 VERIFY_LIMIT = 30  # look-ups per client address per minute
@@ -86,11 +87,9 @@ def download(request, number: str):
         or not can_see_learner(request.user, certificate.user)
     ):
         raise Http404
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
+    return private_file_response(
+        request,
+        certificate.pdf,
         filename=f"giay-chung-nhan-{certificate.number}.pdf",
+        content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -33,6 +33,7 @@ from training import tasks as training_tasks
 from training.models import Export, TrainingSettings
 
 from .courses_helpers import make_course
+from .storage_server import REGION, MotoServer, s3_storages_for
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -298,3 +299,31 @@ def test_local_default_keeps_private_files_outside_media(local_private, learner,
     certificate_services.certificate_render(certificate_id=certificate.pk)
     certificate.refresh_from_db()
     assert stored_files(local_private) == [certificate.pdf.name]
+
+
+def test_a_download_while_storage_is_down_asks_to_try_again_and_works_when_it_is_back(
+    client, tmp_path, settings, learner, course, django_capture_on_commit_callbacks
+):
+    server = MotoServer(tmp_path / "moto.log")
+    server.start()
+    try:
+        bucket = server.new_bucket()
+        settings.STORAGES = s3_storages_for(server, bucket)
+        certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+        url = reverse("certificates:download", args=[certificate.number])
+        saved = server.client().get_object(Bucket=bucket, Key=f"private/{certificate.pdf.name}")
+        pdf = saved["Body"].read()
+
+        server.stop()
+        response = client.get(url)
+        assert response.status_code == 503 and response["Retry-After"] == "60"
+        assert "hãy thử lại sau ít phút" in response.content.decode()
+
+        server.start()  # back (moto starts empty: put the object back as the bucket kept it)
+        server.client().create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        server.client().put_object(Bucket=bucket, Key=f"private/{certificate.pdf.name}", Body=pdf)
+        assert hashlib.sha256(downloaded(client.get(url))).hexdigest() == certificate.pdf_sha256
+    finally:
+        server.stop()
