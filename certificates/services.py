@@ -175,7 +175,10 @@ def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDI
 
 def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:
     """Delete PDFs that no certificate names and that are over an hour old (their row never committed)."""
-    referenced = set(Certificate.objects.exclude(pdf="").values_list("pdf", flat=True))
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Certificate.objects.filter(pdf__in=names).values_list("pdf", flat=True))
+
     return orphans_delete(
         storage=private_storage, folder="certificates", referenced=referenced, older_than=older_than
     )

@@ -15,7 +15,8 @@ import logging
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import batched
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -32,6 +33,7 @@ STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 # An unreferenced file younger than this may belong to a transaction still running.
 ORPHAN_MIN_AGE = datetime.timedelta(hours=1)
+CLEANUP_BATCH = 500
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -96,21 +98,31 @@ def _walk(storage: Storage, folder: str) -> Iterator[str]:
 
 
 def orphans_delete(
-    *, storage: Storage, folder: str, referenced: set[str], older_than=ORPHAN_MIN_AGE
+    *,
+    storage: Storage,
+    folder: str,
+    referenced: Callable[[list[str]], set[str]],
+    older_than=ORPHAN_MIN_AGE,
 ) -> int:
-    """Delete files under `folder` that no row names and that are older than `older_than`."""
-    cutoff = timezone.now() - older_than
+    """Delete files under `folder` that no row names and that are older than `older_than`.
+
+    `referenced(names)` returns which of those names a row points at; it is asked
+    in batches, so memory stays flat however many files there are.
+    """
     deleted = 0
-    for name in _walk(storage, folder):
-        if name in referenced:
-            continue
-        try:
-            if storage.get_modified_time(name) > cutoff:
-                continue
-        except FileNotFoundError:
-            continue
-        storage.delete(name)
-        deleted += 1
+    for names in batched(_walk(storage, folder), CLEANUP_BATCH):
+        named = referenced(list(names))
+        for name in names:
+            if name not in named and _older_than(storage, name, older_than):
+                storage.delete(name)
+                deleted += 1
     if deleted:
         log.info("deleted %s orphan file(s) under %s", deleted, folder)
     return deleted
+
+
+def _older_than(storage: Storage, name: str, age: datetime.timedelta) -> bool:
+    try:
+        return storage.get_modified_time(name) <= timezone.now() - age
+    except FileNotFoundError:  # deleted meanwhile
+        return False

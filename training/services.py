@@ -565,7 +565,10 @@ def export_build(*, export_id: int, may_retry: bool = False) -> Export | None:
 
 def export_files_cleanup(*, older_than: timedelta = ORPHAN_MIN_AGE) -> int:
     """Delete export files that no export names and that are over an hour old (row never committed)."""
-    referenced = set(Export.objects.exclude(file="").values_list("file", flat=True))
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Export.objects.filter(file__in=names).values_list("file", flat=True))
+
     return orphans_delete(
         storage=private_storage, folder="exports", referenced=referenced, older_than=older_than
     )
