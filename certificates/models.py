@@ -8,11 +8,9 @@ stays, marked replaced.
 """
 
 import hashlib
-import os
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,27 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
 
-class PrivateStorage(FileSystemStorage):
-    """Files that are personal data: outside MEDIA_ROOT, served only through a checked view.
-
-    The folder is read from settings.PRIVATE_MEDIA_ROOT when used, so it is not
-    baked into migrations and follows settings overrides.
-    """
-
-    def __init__(self):
-        super().__init__()
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
+# The old migrations name this class; private files now go through `select_private_storage`.
+PrivateStorage = PrivateFileSystemStorage
 
 
-private_storage = PrivateStorage()
+def certificate_pdf_path(instance: "Certificate", filename: str) -> str:
+    """A new key for every render (never overwriting a PDF a row may point at)."""
+    return unique_name(f"certificates/{timezone.now():%Y}", filename)
 
 
 def new_token() -> str:
@@ -190,7 +176,9 @@ class Certificate(models.Model):
     # so a long backlog is not queued over and over.
     queued_at = models.DateTimeField(default=timezone.now)
     # The rendered document.
-    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(
+        storage=select_private_storage, upload_to=certificate_pdf_path, blank=True, max_length=255
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

@@ -12,6 +12,7 @@ from courses.models import Enrollment
 
 from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
 from .pdf import render_pdf
+from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_storage
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
@@ -79,27 +80,37 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     Idempotent: the row is locked while rendering, and a certificate already
     ready is not rendered again, so a redelivered task changes nothing.
     """
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update()
-            .select_related("template_version")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if certificate is None or certificate.status not in (
-            Certificate.Status.PENDING,
-            Certificate.Status.FAILED,
-        ):
-            return certificate
-        pdf_bytes = render_pdf(certificate)
-        if certificate.pdf:
-            certificate.pdf.delete(save=False)
-        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
-        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        certificate.status = Certificate.Status.READY
-        certificate.rendered_at = timezone.now()
-        certificate.error = ""
-        certificate.save()
+    written = []  # the key this run stored, removed again if its row does not commit
+    try:
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related("template_version")
+                .filter(pk=certificate_id)
+                .first()
+            )
+            if certificate is None or certificate.status not in (
+                Certificate.Status.PENDING,
+                Certificate.Status.FAILED,
+            ):
+                return certificate
+            pdf_bytes = render_pdf(certificate)
+            previous = certificate.pdf.name
+            # Stored under a new key before the row names it: the row never points at a
+            # partial file, and a file whose row does not commit is deleted below.
+            certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
+            written.append(certificate.pdf.name)
+            certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+            certificate.status = Certificate.Status.READY
+            certificate.rendered_at = timezone.now()
+            certificate.error = ""
+            certificate.save()
+            if previous:
+                transaction.on_commit(lambda: delete_quietly(private_storage, previous))
+    except BaseException:
+        for name in written:
+            delete_quietly(private_storage, name)
+        raise
     return certificate
 
 
@@ -160,3 +171,14 @@ def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDI
     for certificate_id in ids:
         render_certificate.delay(certificate_id)
     return len(ids)
+
+
+def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete PDFs that no certificate names and that are over an hour old (their row never committed)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Certificate.objects.filter(pdf__in=names).values_list("pdf", flat=True))
+
+    return orphans_delete(
+        storage=private_storage, folder="certificates", referenced=referenced, older_than=older_than
+    )

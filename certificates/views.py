@@ -1,7 +1,7 @@
 """Certificate pages: the public check (what the QR code opens), my certificates, downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -9,6 +9,7 @@ from accounts import ratelimit
 from accounts.permissions import can_see_learner
 
 from . import selectors
+from .downloads import private_file_response
 from .forms import VerifyByNumberForm
 from .models import Certificate
 
@@ -86,11 +87,9 @@ def download(request, number: str):
         or not can_see_learner(request.user, certificate.user)
     ):
         raise Http404
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
+    return private_file_response(
+        request,
+        certificate.pdf,
         filename=f"giay-chung-nhan-{certificate.number}.pdf",
+        content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

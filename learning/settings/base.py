@@ -237,10 +237,74 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Certificates' PDFs and cadres' exports: personal data, outside MEDIA_ROOT, served
+# only through a checked view (the "private" storage below).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+
+def s3_storages() -> dict:
+    """Public media and private files in S3-compatible object storage, from the environment.
+
+    Turned on by AWS_STORAGE_BUCKET_NAME. Public media (Wagtail images, documents,
+    renditions) get plain URLs; private files (certificates, exports) are never
+    public: they are read by the checked views and streamed, and their keys sit
+    under "private/" when they share the public bucket.
+    """
+    from botocore.config import Config
+
+    public_bucket = os.environ["AWS_STORAGE_BUCKET_NAME"]
+    private_bucket = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "") or public_bucket
+    common = {
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        # Every key we write is new (see certificates/storage.py), never overwritten.
+        "file_overwrite": False,
+        # Storage that does not answer fails fast; the render task retries, the sweep finishes.
+        "client_config": Config(
+            connect_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")),
+            read_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")) * 2,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": public_bucket,
+                "location": "media" if private_bucket == public_bucket else "",
+                "querystring_auth": False,
+                "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "location": "private" if private_bucket == public_bucket else "",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }
+
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES = s3_storages()
+else:
+    # Embedded default: folders on this machine (MEDIA_ROOT, PRIVATE_MEDIA_ROOT).
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # Follows settings.PRIVATE_MEDIA_ROOT when used (tests change it).
+        "private": {"BACKEND": "certificates.storage.PrivateFileSystemStorage"},
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -253,6 +317,20 @@ CSP_FRAME_SOURCES = env_list(
     "CSP_FRAME_SOURCES", "https://www.youtube.com,https://www.youtube-nocookie.com"
 )
 CSP_IMAGE_SOURCES = env_list("CSP_IMAGE_SOURCES")
+
+
+def public_media_origin() -> list[str]:
+    """Where editors' images are served from when they live in object storage."""
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return []
+    if domain := os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{domain}"]
+    if endpoint := os.environ.get("AWS_S3_ENDPOINT_URL"):
+        return [endpoint.rstrip("/")]
+    return ["https://*.amazonaws.com"]
+
+
+CSP_IMAGE_SOURCES += public_media_origin()
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", *CSP_IMAGE_SOURCES],
@@ -315,6 +393,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+# The render task's first retry after a transient error, doubled each time (5 retries).
+CERTIFICATE_RETRY_DELAY = float(os.environ.get("CERTIFICATE_RETRY_DELAY", "2"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
@@ -329,6 +409,15 @@ CELERY_BEAT_SCHEDULE = {
     "training-refresh-ward-counts": {
         "task": "training.tasks.refresh_ward_counts",
         "schedule": 10 * 60.0,
+    },
+    # Files whose row never committed (a crash, a rollback): deleted once over an hour old.
+    "certificates-cleanup-files": {
+        "task": "certificates.tasks.cleanup_certificate_files",
+        "schedule": 60 * 60.0,
+    },
+    "training-cleanup-export-files": {
+        "task": "training.tasks.cleanup_export_files",
+        "schedule": 60 * 60.0,
     },
     "training-weekly-digests": {
         "task": "training.tasks.send_weekly_digests",
@@ -355,6 +444,3 @@ LOGGING = {
         )
     },
 }
-
-# Certificates' PDFs: personal data, outside MEDIA_ROOT, served only through a checked view.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
