@@ -16,6 +16,11 @@ from .pdf import render_pdf
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
 STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+# Which certificates an officer may revoke, and which reissue (a new number, today's template).
+REVOCABLE = frozenset(
+    {Certificate.Status.PENDING, Certificate.Status.READY, Certificate.Status.FAILED}
+)
+REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
 def _current_template_version() -> TemplateVersion:

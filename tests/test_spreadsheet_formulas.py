@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.spreadsheets import FORMULA_START, formula_safe
+from certificates.models import Certificate
 from courses.models import CoursePage
 from quizzes.models import Question, QuizPage
 from training import services
@@ -94,16 +95,31 @@ def world(units):
     quiz_course = make_course(lessons=0, quiz=quiz_page(questions=1), slug="bai-thi")
     quiz = QuizPage.objects.child_of(quiz_course).get()
     Question.objects.filter(page=quiz).update(text="=1+2 câu hỏi?")
+    officer = User.objects.create_user(phone="0900000004", password=PASSWORD, full_name="Cán bộ")
+    officer.groups.add(Group.objects.get(name="Cán bộ quản lý chứng nhận"))
     editor = User.objects.create_user(phone="0900000002", password=PASSWORD, full_name="Biên tập")
     editor.groups.add(Group.objects.get(name="Editors"))
     return {
         "ward": ward,
         "hcm": units["hcm"],
         "quiz": quiz,
+        "officer": officer,
         "editor": editor,
         "cadre": make_cadre("0913000101", wards=[ward]),
         "province_cadre": make_cadre("0913000103", province=units["hcm"]),
     }
+
+
+def test_certificate_list_export_keeps_a_formula_name_as_text(client, world):
+    assert Certificate.objects.get().full_name == HOSTILE_NAME
+    client.force_login(world["officer"])
+    rows = csv_cells(client.get(reverse("certificate_admin:index"), {"export": "csv"}))
+    assert [row[1] for row in rows[1:]] == ["'" + HOSTILE_NAME]
+    assert [row[2] for row in rows[1:]] == ["'" + HOSTILE_TITLE]
+    assert_no_formula(rows)
+    cells = xlsx_cells(client.get(reverse("certificate_admin:index"), {"export": "xlsx"}))
+    hostile = [cell for cell in cells if str(cell.value).startswith("=")]
+    assert hostile and all(cell.data_type == "s" for cell in hostile)
 
 
 @pytest.mark.parametrize(
