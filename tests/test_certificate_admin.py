@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from accounts.models import User
@@ -102,3 +103,16 @@ def test_a_superuser_has_no_page_to_add_edit_or_delete_a_certificate(client, cer
     )
     assert client.get(f"/quan-tri/certificate_admin/edit/{certificate.pk}/").status_code == 404
     assert client.get("/quan-tri/certificate_admin/new/").status_code == 404
+
+
+def test_an_officer_downloads_the_pdf_the_inspect_page_offers_and_an_editor_cannot(
+    client, certificate
+):
+    certificate.pdf.save("x.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    url = reverse("certificates:download", args=[certificate.number])
+    client.force_login(member("0900000004", "Cán bộ quản lý chứng nhận"))
+    inspect = client.get(reverse("certificate_admin:inspect", args=[certificate.pk]))
+    assert url in inspect.content.decode()
+    assert client.get(url).status_code == 200
+    client.force_login(member("0913000003", "Editors"))
+    assert client.get(url).status_code == 404
