@@ -13,6 +13,7 @@ The group "Cán bộ quản lý chứng nhận" (data migration 0004) has both, 
 """
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -52,6 +53,14 @@ class CertificateIndexView(FormulaSafeExportMixin, IndexView):
 
 
 class CertificateInspectView(InspectView):
+    def setup(self, request, *args, **kwargs):
+        # Refuse before the certificate is looked up (Wagtail looks it up first), so that
+        # someone without the permission cannot tell an existing id from a missing one.
+        self.request = request
+        if not self.user_has_any_permission(self.any_permission_required):
+            raise PermissionDenied
+        super().setup(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The revoke and reissue buttons only for those who may use them.

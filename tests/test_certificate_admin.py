@@ -50,6 +50,8 @@ def test_the_demo_editor_can_no_longer_revoke_or_reissue(client, certificate):
 
 def test_an_officer_revokes_with_a_reason_and_cannot_revoke_twice(client, certificate):
     client.force_login(member("0900000004", "Cán bộ quản lý chứng nhận"))
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("certificate_admin:index") in home  # in the admin menu
     inspect = client.get(reverse("certificate_admin:inspect", args=[certificate.pk]))
     url = reverse("certificate_admin:revoke", args=[certificate.pk])
     assert url in inspect.content.decode()
@@ -87,9 +89,14 @@ def test_an_officer_reissues_once(client, certificate, django_capture_on_commit_
 def test_without_the_permission_a_missing_number_looks_like_an_existing_one(client, certificate):
     """Someone without the permission cannot tell which ids exist."""
     client.force_login(member("0913000003", "Editors"))
-    for pk in (certificate.pk, certificate.pk + 1000):
-        response = client.get(reverse("certificate_admin:revoke", args=[pk]))
-        assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+    for name in ("inspect", "revoke", "reissue"):
+        for pk in (certificate.pk, certificate.pk + 1000):
+            response = client.get(reverse(f"certificate_admin:{name}", args=[pk]))
+            assert response.status_code == 302, (name, pk)
+            assert response["Location"] == reverse("wagtailadmin_home")
+    # Nor does the admin menu offer the certificates.
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("certificate_admin:index") not in home
 
 
 def test_a_superuser_has_no_page_to_add_edit_or_delete_a_certificate(client, certificate):
