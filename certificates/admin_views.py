@@ -123,10 +123,13 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
         return context
 
     def form_valid(self, form):
-        if self.object.status not in self.allowed_statuses:
+        try:
+            return self.perform(form)
+        except services.CertificateStateError:
+            # Revoked or replaced meanwhile (another tab, another officer): say so, change nothing.
+            self.object.refresh_from_db()
             messages.error(self.request, self.refused_message)
             return self.render_to_response(self.get_context_data(form=form), status=409)
-        return self.perform(form)
 
     def get_success_url(self):
         return reverse(self.index_url_name)

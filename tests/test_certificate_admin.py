@@ -123,3 +123,17 @@ def test_an_officer_downloads_the_pdf_the_inspect_page_offers_and_an_editor_cann
     assert client.get(url).status_code == 200
     client.force_login(member("0913000003", "Editors"))
     assert client.get(url).status_code == 404
+
+
+def test_two_officers_acting_on_the_same_stale_page_get_one_action(certificate):
+    """Both loaded the page while it was ready; the second action is refused, not a 500."""
+    from certificates import services
+
+    stale = Certificate.objects.get(pk=certificate.pk)
+    services.certificate_reissue(certificate=certificate)
+    with pytest.raises(services.CertificateStateError):
+        services.certificate_reissue(certificate=stale)
+    with pytest.raises(services.CertificateStateError):
+        services.certificate_revoke(certificate=stale, reason="Cấp nhầm")
+    assert Certificate.objects.count() == 2
+    assert Certificate.objects.get(pk=certificate.pk).status == "replaced"
