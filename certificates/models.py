@@ -192,6 +192,10 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = _("giấy chứng nhận")
         verbose_name_plural = _("giấy chứng nhận")
+        # Certificates are issued by the system, never added, edited or deleted by hand:
+        # "view" lists them (they hold names), "revoke" revokes and reissues them.
+        default_permissions = ("view",)
+        permissions = [("revoke_certificate", _("Thu hồi và cấp lại giấy chứng nhận"))]
         constraints = [
             # One certificate in force per learner and course; replaced ones stay as history.
             models.UniqueConstraint(

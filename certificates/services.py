@@ -17,6 +17,11 @@ from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_sto
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
 STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+# Which certificates an officer may revoke, and which reissue (a new number, today's template).
+REVOCABLE = frozenset(
+    {Certificate.Status.PENDING, Certificate.Status.READY, Certificate.Status.FAILED}
+)
+REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
 def _current_template_version() -> TemplateVersion:
@@ -121,9 +126,27 @@ def certificate_mark_failed(*, certificate_id: int, error: str) -> None:
     )
 
 
+class CertificateStateError(Exception):
+    """The certificate is no longer in a state that allows this (revoked or replaced since)."""
+
+
+def _locked(certificate: Certificate, allowed: frozenset) -> Certificate:
+    """The row, locked, if its status allows the action; two clicks or two officers at once
+    get one action and one CertificateStateError, never two."""
+    row = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=certificate.pk)
+    )
+    if row.status not in allowed:
+        raise CertificateStateError(row.status)
+    return row
+
+
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    """Withdraw a certificate; the verification page then says so, with the reason and date."""
+    """Withdraw a certificate (pending, ready or failed); the public check then says so, with reason and date."""
+    certificate = _locked(certificate, REVOCABLE)
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = timezone.now()
     certificate.revoked_reason = reason.strip()[:300]
@@ -133,12 +156,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
 
 @transaction.atomic
 def certificate_reissue(*, certificate: Certificate) -> Certificate:
-    """A new version with today's name, course title and template; the old one stays, replaced."""
-    old = (
-        Certificate.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=certificate.pk)
-    )
+    """A new version (of a ready or failed one) with today's name, course and template; the old one stays, replaced."""
+    old = _locked(certificate, REISSUABLE)
     old.status = Certificate.Status.REPLACED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(
