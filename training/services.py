@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, transaction
@@ -16,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts import selectors as account_selectors
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
 from courses.models import CoursePage, Enrollment
 
@@ -198,9 +200,10 @@ def assignment_cancel(*, cadre: User, assignment: Assignment) -> Assignment:
 
 
 def phone_reveal(*, viewer: User, resident: User) -> str:
-    """A resident's full phone number for a cadre who may see them; every look is logged."""
-    if not permissions.can_see_learner(viewer, resident) or viewer.pk == resident.pk:
-        raise PermissionError("out of scope")
+    """A resident's full number for a cadre whose wards they live in; every look is logged."""
+    in_scope = account_selectors.residents_of(wards=permissions.visible_wards(viewer))
+    if viewer.pk == resident.pk or not in_scope.filter(pk=resident.pk).exists():
+        raise PermissionDenied
     PhoneReveal.objects.create(viewer=viewer, viewer_name=viewer.full_name, resident=resident)
     return resident.phone_display
 
@@ -296,11 +299,8 @@ def _assignment_remind(*, assignment: Assignment, today: date) -> int:
     notice_key = f"assignment:{assignment.pk}:{kind}"
     params = {"course": assignment.course.title, "due": f"{assignment.due_date:%d/%m/%Y}"}
     pending = (
-        User.objects.filter(
-            selectors.resident_audience_filter(assignment),
-            ward__assignments=assignment,
-            is_active=True,
-        )
+        account_selectors.residents_of(wards=assignment.wards.all())
+        .filter(selectors.resident_audience_filter(assignment))
         .exclude(
             pk__in=Enrollment.objects.filter(
                 course_id=assignment.course_id, completed_at__isnull=False

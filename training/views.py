@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,7 +152,8 @@ def ward_list_filters(request, assignments: list[Assignment]):
     filters = WardListFilters(
         assignment=assignment,
         status=cleaned.get("trang_thai", ""),
-        search=cleaned.get("q", ""),
+        # A refused phone search stays the search (and finds nobody), never "everyone".
+        search=cleaned["q"] if "q" in cleaned else form.data.get("q", "")[:100],
     )
     return form, filters
 
@@ -165,11 +167,19 @@ def _query_without(request, name: str) -> str:
 @require_POST
 @cadre_required
 def phone_reveal(request, user_id: int):
-    """Show one resident's full number, after an explicit request that is logged."""
-    resident = get_object_or_404(User, pk=user_id, is_active=True)
-    if not permissions.can_see_learner(request.user, resident) or resident.ward_id is None:
-        raise Http404
-    phone = services.phone_reveal(viewer=request.user, resident=resident)
+    """Show one resident's full number, after an explicit request that is logged.
+
+    Only a resident of a ward in the cadre's scope: the cadre's own row, a colleague's or
+    an editor's is a 404 like any id outside the scope.
+    """
+    resident = get_object_or_404(
+        account_selectors.residents_of(wards=permissions.visible_wards(request.user)),
+        pk=user_id,
+    )
+    try:
+        phone = services.phone_reveal(viewer=request.user, resident=resident)
+    except PermissionDenied as refused:
+        raise Http404 from refused
     return render(
         request,
         "training/phone_reveal.html",
