@@ -294,16 +294,52 @@ def assignment_edit(request, assignment_id: int):
     )
 
 
-@require_POST
-@cadre_required
-def assignment_cancel(request, assignment_id: int):
+def _editable_assignment(request, assignment_id: int) -> Assignment:
+    """An assignment whose every ward is in the cadre's scope; otherwise 404."""
     assignment = assignment_in_scope(request.user, assignment_id)
     if not selectors.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
+    return assignment
+
+
+@require_http_methods(["GET", "POST"])
+@cadre_required
+def assignment_cancel(request, assignment_id: int):
+    """GET asks for confirmation (a page, no JavaScript needed); POST cancels."""
+    assignment = _editable_assignment(request, assignment_id)
+    if request.method == "GET":
+        if not assignment.is_active:
+            return redirect("training:assignment_detail", assignment_id=assignment.pk)
+        wards = assignment.wards.order_by("name")
+        return render(
+            request,
+            "training/assignment_cancel.html",
+            {"assignment": assignment, "wards": wards},
+        )
     try:
         services.assignment_cancel(cadre=request.user, assignment=assignment)
     except services.AssignmentRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("Đã huỷ việc giao. Lịch sử vẫn được giữ lại."))
+        messages.success(
+            request,
+            _(
+                "Đã huỷ việc giao. Lịch sử vẫn được giữ lại. "
+                "Bạn có thể bấm “Hoàn tác” trong vòng 24 giờ."
+            ),
+        )
+    return redirect("training:assignment_detail", assignment_id=assignment.pk)
+
+
+@require_POST
+@cadre_required
+def assignment_cancel_undo(request, assignment_id: int):
+    """Restore an assignment cancelled less than 24 hours ago ("Hoàn tác")."""
+    assignment = _editable_assignment(request, assignment_id)
+    try:
+        services.assignment_cancel_undo(cadre=request.user, assignment=assignment)
+    except services.AssignmentRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Đã hoàn tác: việc giao lại có hiệu lực."))
     return redirect("training:assignment_detail", assignment_id=assignment.pk)
