@@ -529,10 +529,16 @@ def resident_phone_condition(*, text: str) -> Q | None:
         return Q(phone__endswith=match[1])
     if match := _MASKED.fullmatch(compact):
         return Q(phone__startswith=f"+84{match[1]}", phone__endswith=match[2])
-    try:
-        return Q(phone=normalize_phone(text))
-    except ValidationError:
-        raise ValidationError(PHONE_SEARCH_RULE, code="phone_search") from None
+    # The full number as people write it: 0 and 9 digits, or 84 / +84 and 9 digits.
+    digits = "".join(ch for ch in compact if ch.isdigit())
+    if (len(digits) == 10 and digits.startswith("0")) or (
+        len(digits) == 11 and digits.startswith("84")
+    ):
+        try:
+            return Q(phone=normalize_phone(text))
+        except ValidationError:
+            pass
+    raise ValidationError(PHONE_SEARCH_RULE, code="phone_search")
 
 
 def ward_residents(
