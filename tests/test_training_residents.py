@@ -450,3 +450,19 @@ def test_a_ward_cadre_cannot_undo_an_assignment_of_wards_beyond_theirs(client, p
     assert response.status_code == 404
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.CANCELLED
+
+
+# ------------------------------------------------------------------ first-login slips
+
+
+def test_no_slip_for_an_editor_without_a_password_living_in_the_ward(client, place):
+    """A slip sets the account's password: for an editor it would hand the cadre the admin."""
+    from accounts.models import FirstLoginCode
+
+    editor = place["editor"]
+    editor.set_unusable_password()
+    editor.save(update_fields=["password"])
+    client.force_login(place["ward_cadre"])
+    response = client.post(reverse("training:resident_slip", args=[editor.pk]))
+    assert response.status_code == 404
+    assert not FirstLoginCode.objects.filter(user=editor).exists()
