@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 from .models import Province, User, Ward
 from .phone import normalize_phone
-from .text import normalize_text
+from .text import has_letter, normalize_name
 
 NAME_MAX_LENGTH = 150
 
@@ -33,12 +33,21 @@ def birth_year_field() -> forms.IntegerField:
 
 
 class FullNameField(forms.CharField):
-    """A person's full name, NFC-normalised with single spaces; blank after that is missing."""
+    """A person's full name as plain text (accounts.text.normalize_name); it needs a letter.
+
+    Blank after cleaning is missing; digits or punctuation alone are not a name.
+    """
+
+    default_error_messages = {
+        "no_letter": _("Họ và tên phải có chữ cái, ví dụ: Nguyễn Thị Hồng Nhung."),
+    }
 
     def clean(self, value):
-        name = normalize_text(super().clean(value) or "")
+        name = normalize_name(super().clean(value) or "")
         if not name and self.required:
             raise ValidationError(self.error_messages["required"], code="required")
+        if name and not has_letter(name):
+            raise ValidationError(self.error_messages["no_letter"], code="no_letter")
         return name
 
 

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
+from .forms import full_name_field
 from .models import User
 from .phone import normalize_phone
-from .text import normalize_text
 
 PROFILE_FIELDS = {
     "full_name",
@@ -25,12 +25,11 @@ class PhoneUserFormMixin(forms.ModelForm):
     first_name = None
     last_name = None
     email = forms.EmailField(required=False, label=_("Thư điện tử"))
+    # The same cleaning as every other form that asks a name (accounts.forms.FullNameField).
+    full_name = full_name_field()
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
-
-    def clean_full_name(self) -> str:
-        return normalize_text(self.cleaned_data["full_name"])
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,7 @@ template change nothing already issued. A reissue is a new row; the old one
 stays, marked replaced.
 """
 
+import hashlib
 import os
 import secrets
 
@@ -45,6 +46,21 @@ private_storage = PrivateStorage()
 def new_token() -> str:
     """192 random bits, URL-safe: what the QR code carries."""
     return secrets.token_urlsafe(24)
+
+
+# No 0/O, 1/I/L: read off paper and typed by hand without confusion.
+CHECK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CHECK_CODE_LENGTH = 6  # 31**6, about 8.9e8 codes: far beyond guessing under the rate limit
+
+
+def check_code_for(token: str) -> str:
+    """The short code printed beside the number: derived from the secret token, so no column."""
+    value = int.from_bytes(hashlib.sha256(f"hvs-check-code:{token}".encode()).digest(), "big")
+    letters = []
+    for _position in range(CHECK_CODE_LENGTH):
+        value, index = divmod(value, len(CHECK_CODE_ALPHABET))
+        letters.append(CHECK_CODE_ALPHABET[index])
+    return "".join(letters)
 
 
 @register_setting(icon="doc-full")
@@ -208,3 +224,13 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.number} · {self.full_name} · {self.course_title}"
+
+    @property
+    def check_code(self) -> str:
+        return check_code_for(self.token)
+
+    @property
+    def check_code_printed(self) -> str:
+        """ "K7M-Q2P": in two halves, easier to read out and type."""
+        code = self.check_code
+        return f"{code[:3]}-{code[3:]}"

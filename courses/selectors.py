@@ -1,4 +1,10 @@
-"""Reads about courses and progress. Query counts stay flat as steps and learners grow."""
+"""Reads about courses and progress. Query counts stay flat as steps and learners grow.
+
+A course that changes after a learner finished it: completion (and the certificate) stand.
+Completion needs every live step done, so a step a finished learner has not done was
+published after they finished; it shows as "mới" (new) and optional for them, and their
+progress stays 100 %. Learners who have not finished must do it like any other step.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +29,8 @@ class Step:
     number: int
     kind: str  # the page model's name: "lessonpage", "quizpage", …
     done: bool = False
+    # Published after this learner completed the course: optional for them.
+    new: bool = False
 
 
 @dataclass
@@ -42,7 +50,13 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
+        if self.is_complete:  # steps published since then are optional
+            return 100
         return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for step in self.steps if step.new)
 
     @property
     def next_step(self) -> Step | None:
@@ -156,6 +170,7 @@ def _mark_done(progress: CourseProgress, user) -> CourseProgress:
     progress.done_ids = {step_id for *_fields, step_id in rows if step_id is not None}
     for step in progress.steps:
         step.done = step.page.pk in progress.done_ids
+        step.new = completed_at is not None and not step.done
     return progress
 
 
@@ -182,6 +197,7 @@ def step_context(*, step: Page, user) -> dict:
         "previous_step": previous,
         "next_step": following,
         "step_done": step.pk in progress.done_ids,
+        "step_new": any(s.new for s in progress.steps if s.page.pk == step.pk),
         "enrolled": progress.enrollment is not None,
     }
 
@@ -207,7 +223,14 @@ class CourseCard:
 
     @property
     def percent(self) -> int:
+        if self.completed:  # steps published since then are optional
+            return 100
         return round(100 * self.done_steps / self.total_steps) if self.total_steps else 0
+
+    @property
+    def new_steps(self) -> int:
+        """Steps published after the learner completed the course (optional for them)."""
+        return max(0, self.total_steps - self.done_steps) if self.completed else 0
 
     @property
     def assigned(self) -> bool:

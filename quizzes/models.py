@@ -19,6 +19,17 @@ from wagtail.models import Orderable, Page
 from .forms import QuizPageForm
 
 
+class AnswerReveal(models.TextChoices):
+    """When a learner's result page shows the correct choices (the pool's answer key)."""
+
+    AFTER_PASS = (
+        "after_pass",
+        _("Khi chưa đạt: chỉ báo câu sai và giải thích; hiện đáp án đúng khi đạt hoặc hết lượt"),
+    )
+    ALWAYS = "always", _("Luôn hiện đáp án đúng")
+    NEVER = "never", _("Không bao giờ hiện đáp án đúng")
+
+
 class QuizPage(Page):
     intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
     pass_mark = models.PositiveSmallIntegerField(
@@ -33,8 +44,17 @@ class QuizPage(Page):
     max_attempts_per_day = models.PositiveSmallIntegerField(
         _("số lượt làm tối đa mỗi ngày"), default=3, validators=[MinValueValidator(1)]
     )
-    show_correct_answers_after_fail = models.BooleanField(
-        _("cho xem đáp án đúng khi chưa đạt"), default=True
+    # Showing the correct choices after every failed attempt hands out the whole pool's
+    # answer key within a day, so by default a failed attempt shows only what was wrong.
+    answer_reveal = models.CharField(
+        _("hiện đáp án đúng"),
+        max_length=20,
+        choices=AnswerReveal,
+        default=AnswerReveal.AFTER_PASS,
+        help_text=_(
+            "Giải thích của từng câu luôn được hiện sau khi nộp bài, nên đừng viết lộ đáp án "
+            "trong phần giải thích."
+        ),
     )
 
     base_form_class = QuizPageForm
@@ -46,7 +66,7 @@ class QuizPage(Page):
                 FieldPanel("pass_mark"),
                 FieldPanel("questions_per_attempt"),
                 FieldPanel("max_attempts_per_day"),
-                FieldPanel("show_correct_answers_after_fail"),
+                FieldPanel("answer_reveal"),
             ],
             heading=_("Cách chấm"),
         ),

@@ -72,3 +72,16 @@ def score(snapshot: dict, answers: dict[str, list[int]]) -> Score:
     right = sum(per_question.values())
     percent = round(100 * right / total) if total else 0
     return Score(right, total, percent, percent >= snapshot["pass_mark"], per_question)
+
+
+def reveals_correct_answers(*, policy: str, passed: bool, was_last_attempt: bool) -> bool:
+    """Whether a result page shows the correct choices, by the quiz's policy (AnswerReveal).
+
+    "after_pass" (the default) shows them after a pass, or on the attempt that used the
+    last attempt of its day; a failed attempt with attempts left shows only what was wrong.
+    """
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    return passed or was_last_attempt

@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import AttemptAnswer, Question, QuizAttempt, QuizPage
+from .scoring import reveals_correct_answers
 
 
 def _today_start() -> datetime.datetime:
@@ -35,6 +36,79 @@ def attempt_history(*, user, quiz: QuizPage, limit: int = 10) -> QuerySet[QuizAt
     return QuizAttempt.objects.filter(
         user=user, quiz=quiz, status=QuizAttempt.Status.SUBMITTED
     ).order_by("-submitted_at")[:limit]
+
+
+def attempt_was_last_of_its_day(*, attempt: QuizAttempt) -> bool:
+    """Whether this submitted attempt used up the learner's attempts for its (local) day."""
+    submitted = timezone.localtime(attempt.submitted_at)
+    day_start = submitted.replace(hour=0, minute=0, second=0, microsecond=0)
+    same_day = QuizAttempt.objects.filter(
+        user_id=attempt.user_id,
+        quiz_id=attempt.quiz_id,
+        status=QuizAttempt.Status.SUBMITTED,
+        submitted_at__gte=day_start,
+        submitted_at__lte=attempt.submitted_at,
+    ).count()
+    return same_day >= attempt.quiz.max_attempts_per_day
+
+
+@dataclass
+class ReviewedChoice:
+    text: str
+    chosen: bool
+    correct: bool  # only ever True when the review reveals the answers
+
+
+@dataclass
+class ReviewedQuestion:
+    number: int
+    text: str
+    explanation: str
+    right: bool
+    choices: list[ReviewedChoice]
+
+
+@dataclass
+class AttemptReview:
+    """What a learner's result page may show of a submitted attempt."""
+
+    attempt: QuizAttempt
+    reveals_answers: bool
+    questions: list[ReviewedQuestion]
+
+
+def attempt_review(*, attempt: QuizAttempt) -> AttemptReview:
+    """A submitted attempt question by question, with the correct choices only if the quiz's
+    answer_reveal policy allows them; otherwise only the learner's own choices are listed,
+    so the text of a correct choice they missed never reaches the page."""
+    reveal = reveals_correct_answers(
+        policy=attempt.quiz.answer_reveal,
+        passed=bool(attempt.passed),
+        was_last_attempt=not attempt.passed and attempt_was_last_of_its_day(attempt=attempt),
+    )
+    questions = []
+    for number, question in enumerate(attempt.snapshot["questions"], start=1):
+        chosen = set(attempt.answers.get(question["key"], []))
+        correct = {choice["id"] for choice in question["choices"] if choice["correct"]}
+        choices = [
+            ReviewedChoice(
+                text=choice["text"],
+                chosen=choice["id"] in chosen,
+                correct=reveal and choice["correct"],
+            )
+            for choice in question["choices"]
+            if reveal or choice["id"] in chosen
+        ]
+        questions.append(
+            ReviewedQuestion(
+                number=number,
+                text=question["text"],
+                explanation=question["explanation"],
+                right=chosen == correct,
+                choices=choices,
+            )
+        )
+    return AttemptReview(attempt=attempt, reveals_answers=reveal, questions=questions)
 
 
 @dataclass

@@ -47,7 +47,7 @@ def quiz_form(questions):
             "pass_mark": 70,
             "questions_per_attempt": 3,
             "max_attempts_per_day": 3,
-            "show_correct_answers_after_fail": "on",
+            "answer_reveal": "after_pass",
             "questions": inline_formset(questions),
             "action-publish": "publish",
         }

@@ -466,3 +466,25 @@ def test_no_slip_for_an_editor_without_a_password_living_in_the_ward(client, pla
     response = client.post(reverse("training:resident_slip", args=[editor.pk]))
     assert response.status_code == 404
     assert not FirstLoginCode.objects.filter(user=editor).exists()
+
+
+@pytest.mark.parametrize("target", ["editor", "province_cadre", "admin"])
+def test_no_new_code_for_staff_living_in_the_ward(client, place, target):
+    """A new code for a forgotten password must not let a cadre take over a staff account."""
+    from accounts.models import FirstLoginCode
+
+    client.force_login(place["ward_cadre"])
+    url = reverse("training:resident_new_code", args=[place[target].pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"confirm": "yes"}).status_code == 404
+    assert not FirstLoginCode.objects.filter(user=place[target]).exists()
+
+
+def test_a_new_code_for_a_resident_still_works(client, place):
+    from accounts.models import FirstLoginCode
+
+    client.force_login(place["ward_cadre"])
+    an = place["learners"][0]
+    url = reverse("training:resident_new_code", args=[an.pk])
+    assert client.post(url, {"confirm": "yes"}).status_code == 200
+    assert FirstLoginCode.objects.filter(user=an).exists()

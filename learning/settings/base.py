@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,11 +116,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Redis that hangs must not hang every request: give up quickly (a few tries of half
+# a second); callers then fall back to the database or, for rate limits, let the request in.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -150,15 +156,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login rate limit (django-axes): 5 failures lock that phone number, and
-# separately that IP address, for 15 minutes.
+# Login rate limit (django-axes): 5 wrong passwords lock THAT phone number for 15
+# minutes. Not the address: many people share one on mobile networks (CGNAT); the
+# address gets its own, much higher limit (accounts/ratelimit.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.phone.username_for_lockout"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# django-axes warns when the address is not a lockout parameter: on purpose, as the
+# address has its own, higher limit in accounts/ratelimit.py.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+
+def client_ip_settings(proxy_count: int) -> dict:
+    """django-axes' client-address settings (through django-ipware) for `proxy_count`
+    reverse proxies in front of the web processes.
+
+    0: the address is REMOTE_ADDR and X-Forwarded-For is ignored (anyone can forge it).
+    N: the address is the N-th entry of X-Forwarded-For counted from the right, the one
+    the outermost trusted proxy wrote; entries further left are the client's own claims.
+    (ipware counts only the proxies listed in the header, which is one fewer.)
+    """
+    header = ("HTTP_X_FORWARDED_FOR",) if proxy_count > 0 else ("REMOTE_ADDR",)
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": header,
+        "AXES_IPWARE_PROXY_COUNT": max(proxy_count - 1, 0),
+    }
+
+
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_settings(PROXY_COUNT)[
+    "AXES_IPWARE_META_PRECEDENCE_ORDER"
+]
+AXES_IPWARE_PROXY_COUNT = client_ip_settings(PROXY_COUNT)["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A forged, longer X-Forwarded-For must not make ipware give up and fall back to
+# whatever it finds: with a proxy count it takes the entry at that position.
+IPWARE_STRICT = False
 
 # --- E-mail (reminders, digests) ----------------------------------------------
 # Django 6.1 mailers (the EMAIL_* settings are deprecated). With no EMAIL_HOST,
@@ -208,9 +244,44 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
+# --- Content-Security-Policy (Django's built-in CSP) -------------------------------
+# Public pages: our own files only, no inline script or style, images also as data: URIs,
+# framed only by ourselves (Wagtail's preview). Lesson videos play in frames from
+# CSP_FRAME_SOURCES (YouTube by default); images kept on another host (object storage)
+# are listed in CSP_IMAGE_SOURCES.
+CSP_FRAME_SOURCES = env_list(
+    "CSP_FRAME_SOURCES", "https://www.youtube.com,https://www.youtube-nocookie.com"
+)
+CSP_IMAGE_SOURCES = env_list("CSP_IMAGE_SOURCES")
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *CSP_IMAGE_SOURCES],
+    "frame-src": [CSP.SELF, *CSP_FRAME_SOURCES],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+# The Wagtail admin (under /quan-tri/ only) still writes inline <script> elements (date
+# pickers, inline panels) and lets its widgets set inline styles, so there, and only there,
+# inline scripts and styles are allowed; learning/urls.py applies this policy.
+SECURE_CSP_ADMIN = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", *CSP_IMAGE_SOURCES],
+}
+
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Học vụ số"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The public address, printed in every certificate's QR code and e-mailed link. Required in
+# production (`check --deploy` fails without a public https address); locally it defaults.
+SITE_URL = os.environ.get("SITE_URL", "")
+WAGTAILADMIN_BASE_URL = SITE_URL or "http://127.0.0.1:8000"
+# Nothing in the admin calls other sites: no avatars from Gravatar (it would send a hash
+# of each editor's e-mail address abroad), no version check against wagtail.org.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
