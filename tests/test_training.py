@@ -106,9 +106,17 @@ def test_learner_sees_assigned_course_first_with_due_date_and_overdue_mark(
 
 
 def test_audience_decides_who_is_assigned(ward_cadre, course, saigon, learner):
-    assign(ward_cadre, course, [saigon], audience="born_by", born_in_or_before=1960)
+    assignment = assign(ward_cadre, course, [saigon], audience="born_by", born_in_or_before=1960)
     assert selectors.learner_due_dates(user=learner) == {}  # born 1962
-    assign(ward_cadre, course, [saigon], days=30, audience="born_by", born_in_or_before=1965)
+    # The same course for the same ward again would be refused: widen this one instead.
+    services.assignment_change(
+        cadre=ward_cadre,
+        assignment=assignment,
+        wards=[saigon],
+        due_date=TODAY() + timedelta(days=30),
+        audience="born_by",
+        born_in_or_before=1965,
+    )
     assert list(selectors.learner_due_dates(user=learner)) == [course.pk]
 
 
