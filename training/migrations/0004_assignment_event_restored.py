@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0002_editors_see_ward_reports'),
+        ('training', '0003_private_files_object_storage'),
     ]
 
     operations = [
