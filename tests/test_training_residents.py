@@ -480,6 +480,25 @@ def test_no_new_code_for_staff_living_in_the_ward(client, place, target):
     assert not FirstLoginCode.objects.filter(user=place[target]).exists()
 
 
+@pytest.mark.parametrize("target", ["editor", "province_cadre", "admin"])
+def test_the_code_services_refuse_staff_whoever_calls_them(place, target):
+    """Defence in depth: the services themselves refuse, not only the cadre views."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts import services
+    from accounts.models import FirstLoginCode, FirstLoginCodeLog
+
+    with pytest.raises(PermissionDenied):
+        services.first_login_code_issue(
+            user=place[target],
+            cadre=place["ward_cadre"],
+            reason=FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD,
+        )
+    with pytest.raises(PermissionDenied):
+        services.password_reset_code_issue(user=place[target], cadre=place["ward_cadre"])
+    assert not FirstLoginCode.objects.filter(user=place[target]).exists()
+
+
 def test_a_new_code_for_a_resident_still_works(client, place):
     from accounts.models import FirstLoginCode
 
