@@ -141,3 +141,18 @@ def migrated_db(transactional_db, migrated_db_contents):
     )
     ContentType.objects.clear_cache()
     connection.creation.deserialize_db_from_string(migrated_db_contents)
+
+
+@pytest.fixture
+def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Each test-client request ends as it does in production: its after-commit work
+    (cache invalidation, task dispatch) runs, though the test's transaction stays open."""
+    from django.test import Client
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)

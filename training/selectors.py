@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -268,12 +269,21 @@ def ward_counts_version_key(ward_id: int) -> str:
     return f"ward-counts-version:{ward_id}"
 
 
+# Versions outlive every entry stored under them, so a version that expires (or
+# is lost with Redis) can never bring back old counts.
+WARD_COUNTS_VERSION_SECONDS = 24 * 60 * 60
+
+
 def ward_counts_changed(*ward_ids: int | None) -> None:
-    """Mark the cached counts of these wards as out of date."""
-    stamp = time.time_ns()
-    versions = {ward_counts_version_key(w): stamp for w in ward_ids if w is not None}
+    """Mark the cached counts of these wards as out of date, once the change is committed."""
+    versions = {ward_counts_version_key(w): None for w in ward_ids if w is not None}
     if versions:
-        cache.set_many(versions, timeout=None)
+        transaction.on_commit(lambda: _bump_versions(list(versions)))
+
+
+def _bump_versions(keys: list[str]) -> None:
+    stamp = time.time_ns()
+    cache.set_many(dict.fromkeys(keys, stamp), timeout=WARD_COUNTS_VERSION_SECONDS)
 
 
 def _ward_counts(
