@@ -277,10 +277,15 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+# The certificate sweep: how often it runs, how old a pending certificate must be
+# to be presumed lost, and the first delay before a transient failure is retried.
+CERTIFICATE_SWEEP_SECONDS = float(os.environ.get("CERTIFICATE_SWEEP_SECONDS", "60"))
+CERTIFICATE_STALE_PENDING_SECONDS = int(os.environ.get("CERTIFICATE_STALE_PENDING_SECONDS", "180"))
+CERTIFICATE_FIRST_RETRY_SECONDS = int(os.environ.get("CERTIFICATE_FIRST_RETRY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
-        "schedule": 60.0,
+        "schedule": CERTIFICATE_SWEEP_SECONDS,
     },
     # Crontab times are in CELERY_TIMEZONE (Asia/Ho_Chi_Minh).
     "training-reminders": {
