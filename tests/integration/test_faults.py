@@ -28,20 +28,36 @@ def spare_port() -> int:
         return probe.getsockname()[1]
 
 
+class OwnRedis:
+    """A redis-server of this test's own, on a spare port, keeping nothing on disk."""
+
+    def __init__(self, folder):
+        self.port = spare_port()
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )
+        ping = ["redis-cli", "-p", str(self.port), "ping"]
+        assert wait_for(lambda: subprocess.run(ping, capture_output=True).stdout == b"PONG\n", 10)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
 @pytest.fixture
 def own_redis(tmp_path):
-    """A redis-server of this test's own, on a spare port, keeping nothing on disk."""
-    port = spare_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    ping = ["redis-cli", "-p", str(port), "ping"]
-    assert wait_for(lambda: subprocess.run(ping, capture_output=True).stdout == b"PONG\n", 10)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.kill()
-    server.wait(timeout=10)
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    yield redis
+    if redis.process.poll() is None:
+        redis.kill()
 
 
 def production_env(var_dir, redis_url: str, **extra) -> dict:
@@ -60,7 +76,8 @@ def production_env(var_dir, redis_url: str, **extra) -> dict:
     }
 
 
-def start(command: list[str], env: dict, log_path, ready_text: str):
+def spawn(command: list[str], env: dict, log_path, ready_text: str):
+    """Start a process as production does; wait_ready() below waits for it."""
     process = subprocess.Popen(
         [sys.executable, "-m", *command],
         env=env,
@@ -68,9 +85,19 @@ def start(command: list[str], env: dict, log_path, ready_text: str):
         stdout=log_path.open("a"),
         stderr=subprocess.STDOUT,
     )
-    assert wait_for(lambda: ready_text in log_path.read_text() or process.poll() is not None, 60)
-    assert process.poll() is None, log_path.read_text()
+    process.log_path, process.ready_text = log_path, ready_text
     return process
+
+
+def wait_ready(*processes) -> list:
+    """Processes start side by side (Django's start-up is slow on a busy machine)."""
+    for process in processes:
+        log_path, ready_text = process.log_path, process.ready_text
+        assert wait_for(
+            lambda: ready_text in log_path.read_text() or process.poll() is not None, 90
+        ), f"{process.args[2:5]} not ready: {log_path.read_text()[-3000:]}"
+        assert process.poll() is None, log_path.read_text()[-3000:]
+    return list(processes)
 
 
 def stop(*processes) -> None:
@@ -85,13 +112,13 @@ def stop(*processes) -> None:
 
 
 def beat(env, log_path):
-    return start(
+    return spawn(
         ["celery", "-A", "learning", "beat", "--loglevel=DEBUG"], env, log_path, "beat: Starting"
     )
 
 
 def worker(env, log_path):
-    return start(
+    return spawn(
         ["celery", "-A", "learning", "worker", "--pool=solo", "--loglevel=INFO"]
         + ["--without-gossip", "--without-mingle"],
         env,
@@ -118,17 +145,149 @@ def test_beat_starts_with_redis_on_an_empty_var_dir_ticks_once_and_runs_the_swee
         queued_at=certificate.queued_at.replace(year=2000)  # long presumed lost
     )
     var_a, var_b = tmp_path / "host-a", tmp_path / "host-b"  # empty, not even created
-    env_a = production_env(var_a, own_redis, CERTIFICATE_SWEEP_SECONDS="2")
-    env_b = production_env(var_b, own_redis, CERTIFICATE_SWEEP_SECONDS="2")
+    env_a = production_env(var_a, own_redis.url, CERTIFICATE_SWEEP_SECONDS="2")
+    env_b = production_env(var_b, own_redis.url, CERTIFICATE_SWEEP_SECONDS="2")
     logs = {name: tmp_path / f"{name}.log" for name in ("beat-a", "beat-b", "worker")}
-    processes = [worker(env_a, logs["worker"]), beat(env_a, logs["beat-a"])]
+    processes = [
+        worker(env_a, logs["worker"]),
+        beat(env_a, logs["beat-a"]),
+        beat(env_b, logs["beat-b"]),
+    ]
     try:
-        processes.append(beat(env_b, logs["beat-b"]))
+        wait_ready(*processes)
         assert wait_for(lambda: Certificate.objects.get(pk=certificate.pk).status == "ready", 60), (
             "\n".join(path.read_text()[-3000:] for path in logs.values())
         )
         time.sleep(5)  # a few more ticks
         sends = [sends_of_the_sweep(logs["beat-a"]), sends_of_the_sweep(logs["beat-b"])]
         assert min(sends) == 0 and max(sends) >= 2, sends  # one beat ticks, the other waits
+    finally:
+        stop(*processes)
+
+
+def gunicorn(env, log_path, port: int):
+    return spawn(
+        ["gunicorn", "learning.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        + ["--timeout", "60", "--access-logfile", "-"],
+        env,
+        log_path,
+        "Booting worker",
+    )
+
+
+def answers(port: int, path: str) -> int | None:
+    import http.client
+
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except OSError:
+        return None
+
+
+def signed_in_cookies(user) -> str:
+    """A learner's session, stored where production keeps it (the database), and a CSRF cookie."""
+    from django.conf import settings as django_settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{django_settings.SESSION_COOKIE_NAME}={session.session_key}; csrftoken={CSRF}"
+
+
+CSRF = "a" * 32
+
+
+def post(port: int, path: str, cookies: str) -> tuple[int, float]:
+    """POST as a browser would; the status (no redirect followed) and how long it took."""
+    import http.client
+
+    started = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(
+        "POST",
+        path,
+        body="",
+        headers={"Cookie": cookies, "X-CSRFToken": CSRF, "Host": "localhost"},
+    )
+    status = conn.getresponse().status
+    conn.close()
+    return status, time.monotonic() - started
+
+
+def learners_with_a_course(units, count: int, lessons: int):
+    from accounts.models import User
+    from courses.models import LessonPage
+
+    course = make_course(lessons=lessons, slug="chiu-mat-redis")
+    steps = list(LessonPage.objects.child_of(course).order_by("path"))
+    people = [
+        User.objects.create_user(
+            phone=f"09780002{n:02d}",
+            password="x",
+            full_name=f"Học viên số {n}",
+            ward=units["Phường Sài Gòn"],
+        )
+        for n in range(count)
+    ]
+    for person in people:
+        Enrollment.objects.create(user=person, course=course)
+    return course, steps, people
+
+
+def test_redis_killed_during_100_completions_loses_nothing_and_heals(own_redis, tmp_path, units):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.urls import reverse
+
+    from courses.models import StepProgress
+
+    course, steps, people = learners_with_a_course(units, count=20, lessons=5)
+    env = production_env(
+        tmp_path / "host",
+        own_redis.url,
+        CERTIFICATE_SWEEP_SECONDS="2",
+        CERTIFICATE_STALE_PENDING_SECONDS="5",
+        ALLOWED_HOSTS="localhost",
+    )
+    logs = {name: tmp_path / f"{name}.log" for name in ("web", "worker", "beat")}
+    port = spare_port()
+    processes = [
+        gunicorn(env, logs["web"], port),
+        worker(env, logs["worker"]),
+        beat(env, logs["beat"]),
+    ]
+    jobs = [
+        (reverse("learning:lesson_complete", args=[step.pk]), signed_in_cookies(person))
+        for step in steps
+        for person in people
+    ]
+    try:
+        wait_ready(*processes)
+        assert wait_for(lambda: answers(port, "/healthz") == 200, 90)  # the app is loaded
+        statuses = []
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for index, (path, cookies) in enumerate(jobs):
+                if index == 20:
+                    own_redis.kill()  # cache and queue gone at once
+                if index == 80:
+                    own_redis.start()  # back, empty
+                statuses.append(pool.submit(post, port, path, cookies))
+                time.sleep(0.05)
+            statuses = [future.result()[0] for future in statuses]
+        assert sum(status >= 500 for status in statuses) == 0, statuses
+        assert all(status == 302 for status in statuses), statuses
+        assert StepProgress.objects.filter(enrollment__course=course).count() == 100
+        ready = lambda: Certificate.objects.filter(course=course, status="ready").count()  # noqa: E731
+        assert wait_for(lambda: ready() == 20, 75), (
+            ready(),
+            "\n".join(path.read_text()[-3000:] for path in logs.values()),
+        )
+        assert Certificate.objects.filter(course=course).count() == 20  # once each
     finally:
         stop(*processes)
