@@ -56,6 +56,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that made dispatching fail (a broker down on purpose) must not leave the
+    after-failure pause (learning/celery.py) to the tests after it."""
+    from learning import celery
+
+    celery._broker_paused_until = 0.0
+
+
 @pytest.fixture
 def units(db):
     """A small, real slice of the unit list: two provinces and some of their wards."""

@@ -59,6 +59,7 @@ def broken_broker(settings, hung_redis):
     app.conf.broker_url = hung_redis
     app._pool = None  # noqa: SLF001 - rebuilt from broker_url on next use
     celery_module._broker_paused_until = 0.0
+    celery_module.load_broker_transport()  # as learning/wsgi.py does when a web process starts
     try:
         yield
     finally:
@@ -135,15 +136,21 @@ def test_the_public_qr_check_works_while_the_cache_is_broken(
 def test_a_hung_queue_costs_a_completing_request_at_most_half_a_second(
     client, learner, broken_broker, requests_commit
 ):
-    course = make_course(lessons=1, slug="hang-doi-treo")
+    course = make_course(lessons=2, slug="hang-doi-treo")
     client.force_login(learner)
     client.post(reverse("learning:course_start", args=[course.pk]))
-    lesson = LessonPage.objects.child_of(course).get()
-    started = time.monotonic()
-    response = client.post(reverse("learning:lesson_complete", args=[lesson.pk]))
-    elapsed = time.monotonic() - started
-    assert response.status_code == 302
-    assert elapsed <= 0.5, f"completion took {elapsed:.2f} s with the queue hung"
+    first, last = LessonPage.objects.child_of(course).order_by("path")
+
+    def completing(lesson) -> float:
+        started = time.monotonic()
+        response = client.post(reverse("learning:lesson_complete", args=[lesson.pk]))
+        assert response.status_code == 302
+        return time.monotonic() - started
+
+    plain = completing(first)  # no certificate yet: nothing to queue
+    with_dispatch = completing(last)  # completes the course: its certificate is queued
+    extra = with_dispatch - plain
+    assert extra <= 0.5, f"the hung queue cost the completion {extra:.2f} s"
     # nothing lost: the certificate waits, pending, for the sweep
     assert Certificate.objects.get(user=learner, course=course).status == "pending"
 

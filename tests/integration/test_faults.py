@@ -94,7 +94,7 @@ def wait_ready(*processes) -> list:
     for process in processes:
         log_path, ready_text = process.log_path, process.ready_text
         assert wait_for(
-            lambda: ready_text in log_path.read_text() or process.poll() is not None, 90
+            lambda: ready_text in log_path.read_text() or process.poll() is not None, 150
         ), f"{process.args[2:5]} not ready: {log_path.read_text()[-3000:]}"
         assert process.poll() is None, log_path.read_text()[-3000:]
     return list(processes)
