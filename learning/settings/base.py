@@ -231,9 +231,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
 # --- Celery -------------------------------------------------------------------
+# The embedded queue and beat's schedule file; with a Redis broker beat keeps its
+# schedule in Redis (celery-redbeat) and nothing is written here.
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
-# Beat's schedule file (and the embedded queue) live here, whatever the broker.
-CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "filesystem://"
 # The time budget of one after-commit dispatch from a request (learning/celery.py):
 # each socket operation may take this long, with no retries; then the row is left
