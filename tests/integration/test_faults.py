@@ -60,13 +60,16 @@ def own_redis(tmp_path):
         redis.kill()
 
 
+PRODUCTION_SECRET_KEY = "fault-test-" + "x" * 50
+
+
 def production_env(var_dir, redis_url: str, **extra) -> dict:
     """What a production host's environment looks like, on the test database."""
     base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "learning.settings.production",
-        "SECRET_KEY": "fault-test-" + "x" * 50,
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "DATABASE_URL": f"{base_url}/{connection.settings_dict['NAME']}",
         "REDIS_URL": redis_url,
         "VAR_DIR": str(var_dir),
@@ -240,7 +243,9 @@ def learners_with_a_course(units, count: int, lessons: int):
     return course, steps, people
 
 
-def test_redis_killed_during_100_completions_loses_nothing_and_heals(own_redis, tmp_path, units):
+def test_redis_killed_during_100_completions_loses_nothing_and_heals(
+    own_redis, tmp_path, units, settings
+):
     from concurrent.futures import ThreadPoolExecutor
 
     from django.urls import reverse
@@ -248,6 +253,7 @@ def test_redis_killed_during_100_completions_loses_nothing_and_heals(own_redis, 
     from courses.models import StepProgress
 
     course, steps, people = learners_with_a_course(units, count=20, lessons=5)
+    settings.SECRET_KEY = PRODUCTION_SECRET_KEY  # sessions signed as the web processes read them
     env = production_env(
         tmp_path / "host",
         own_redis.url,
