@@ -328,7 +328,9 @@ def test_assignment_page_shows_readable_history(client, ward_cadre, course, saig
     assert "đã bị huỷ, không sửa được" in response.content.decode()
 
 
-def test_cached_ward_counts_follow_completions_and_moves(units, course, province_cadre, saigon):
+def test_cached_ward_counts_follow_completions_and_moves(
+    units, course, province_cadre, saigon, django_capture_on_commit_callbacks
+):
     """Counts are cached per ward; a completion or a move shows at once all the same."""
     from accounts import services as account_services
     from courses import services as course_services
@@ -347,14 +349,19 @@ def test_cached_ward_counts_follow_completions_and_moves(units, course, province
         figures()
     assert not any("GROUP BY" in q["sql"] for q in warm.captured_queries)  # from the cache
 
-    course_services.enrollment_start(user=resident, course=course)
-    for lesson in course.get_children().live().order_by("path"):
-        learning_services.lesson_complete(user=resident, lesson=lesson.specific)
+    with django_capture_on_commit_callbacks(execute=True):  # the invalidation follows commit
+        course_services.enrollment_start(user=resident, course=course)
+        for lesson in course.get_children().live().order_by("path"):
+            learning_services.lesson_complete(user=resident, lesson=lesson.specific)
     assert figures() == {"Phường Sài Gòn": (1, 1)}
 
-    account_services.user_update_profile(
-        user=resident, full_name=resident.full_name, ward=units["Phường Tân Định"], birth_year=None
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.user_update_profile(
+            user=resident,
+            full_name=resident.full_name,
+            ward=units["Phường Tân Định"],
+            birth_year=None,
+        )
     assert figures() == {"Phường Tân Định": (1, 1)}
 
 

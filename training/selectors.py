@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -281,16 +282,21 @@ def ward_counts_version_key(ward_id: int) -> str:
     return f"ward-counts-version:{ward_id}"
 
 
+# Versions outlive every entry stored under them, so a version that expires (or
+# is lost with Redis) can never bring back old counts.
+WARD_COUNTS_VERSION_SECONDS = 24 * 60 * 60
+
+
 def ward_counts_changed(*ward_ids: int | None) -> None:
-    """Mark the cached counts of these wards as out of date."""
+    """Mark the cached counts of these wards as out of date, once the change is committed."""
+    versions = {ward_counts_version_key(w): None for w in ward_ids if w is not None}
+    if versions:
+        transaction.on_commit(lambda: _bump_versions(list(versions)))
+
+
+def _bump_versions(keys: list[str]) -> None:
     stamp = time.time_ns()
-    versions = {ward_counts_version_key(w): stamp for w in ward_ids if w is not None}
-    if not versions:
-        return
-    try:
-        cache.set_many(versions, timeout=None)
-    except Exception:  # a cache that is down must not undo the write that changed the ward
-        logger.warning("ward counts: cache unavailable, not invalidated", exc_info=True)
+    cache.set_many(dict.fromkeys(keys, stamp), timeout=WARD_COUNTS_VERSION_SECONDS)
 
 
 def _ward_counts(
