@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .ids import parse_id
 from .models import Province, User, Ward
 from .phone import normalize_phone
 from .text import has_letter, normalize_name
@@ -99,10 +100,7 @@ class WardPickerMixin(forms.Form):
         if raw is None:
             ward = self.initial.get("ward")
             return ward.province_id if isinstance(ward, Ward) else self.initial.get("province")
-        try:
-            return int(raw) if raw else None
-        except ValueError:
-            return None
+        return parse_id(raw)
 
     def ward_options(self) -> list[Ward]:
         province_id = self.chosen_province_id()

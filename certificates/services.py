@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Enrollment
 
@@ -131,14 +132,30 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
     return certificate
 
 
+class CertificateRefused(Exception):
+    """What an admin asked cannot be done to this certificate; `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 @transaction.atomic
 def certificate_reissue(*, certificate: Certificate) -> Certificate:
-    """A new version with today's name, course title and template; the old one stays, replaced."""
+    """A new version with today's name, course title and template; the old one stays, replaced.
+
+    A certificate already replaced is not reissued again (its successor is the one in force).
+    """
     old = (
         Certificate.objects.select_for_update(of=("self",))
         .select_related("user")
         .get(pk=certificate.pk)
     )
+    if old.status == Certificate.Status.REPLACED:
+        raise CertificateRefused(
+            _("Giấy chứng nhận %(number)s đã được cấp lại rồi; hãy cấp lại từ số mới.")
+            % {"number": old.number}
+        )
     old.status = Certificate.Status.REPLACED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(

@@ -66,7 +66,11 @@ class CertificateViewSet(ModelViewSet):
     def reissue_view(self, request, pk):
         certificate = get_object_or_404(Certificate, pk=pk)
         if request.method == "POST":
-            new = services.certificate_reissue(certificate=certificate)
+            try:
+                new = services.certificate_reissue(certificate=certificate)
+            except services.CertificateRefused as refusal:
+                messages.error(request, refusal.message)
+                return redirect(self.get_url_name("index"))
             messages.success(
                 request,
                 _("Đã cấp lại: số mới %(new)s thay cho %(old)s.")
