@@ -110,7 +110,7 @@ class WardPickerMixin(forms.Form):
 
     def ward_search_results(self) -> list[tuple[Ward, str]]:
         """(ward, former name that matched) pairs for what the visitor typed."""
-        query = (self.data.get("ward_query") or "").strip() if self.is_bound else ""
+        query = self._typed_ward_query() if self.is_bound else ""
         # "Show the wards of this province" means: the list, not the earlier search.
         if not query or self.data.get("action") == "pick_province":
             return []
@@ -118,6 +118,14 @@ class WardPickerMixin(forms.Form):
             (ward, selectors.ward_former_name_matching(ward=ward, query=query))
             for ward in selectors.ward_search(query=query)
         ]
+
+    def _typed_ward_query(self) -> str:
+        """What the visitor typed in the search box, once the field's own checks
+        (length, no NUL byte) pass; anything else searches for nothing."""
+        try:
+            return self.fields["ward_query"].clean(self.data.get("ward_query")) or ""
+        except ValidationError:
+            return ""
 
     def selected_ward_id(self) -> str:
         if self.is_bound:

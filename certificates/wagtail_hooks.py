@@ -48,7 +48,9 @@ class CertificateViewSet(ModelViewSet):
         certificate = get_object_or_404(Certificate, pk=pk)
         if request.method == "POST":
             reason = request.POST.get("reason", "").strip()
-            if not reason:
+            if "\x00" in reason:  # PostgreSQL refuses it in text: a 500, not a message
+                messages.error(request, _("Lý do thu hồi có ký tự không hợp lệ."))
+            elif not reason:
                 messages.error(request, _("Hãy ghi lý do thu hồi."))
             else:
                 services.certificate_revoke(certificate=certificate, reason=reason)

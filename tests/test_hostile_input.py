@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
+from django import forms
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.forms.models import model_to_dict
@@ -45,14 +46,15 @@ from accounts import forms as account_forms
 from accounts import services as account_services
 from accounts import views as account_views
 from accounts import viewsets as account_viewsets
+from accounts.ids import parse_id
 from accounts.models import User
-from certificates.models import Certificate, CertificateSettings
+from certificates.models import Certificate
 from courses import services as course_services
 from courses.models import LessonPage
 from quizzes import services as quiz_services
 from training import forms as training_forms
 from training import services as training_services
-from training.models import Export, TrainingSettings
+from training.models import Export
 
 from .courses_helpers import make_course, quiz_page
 from .training_helpers import PASSWORD, make_cadre, start
@@ -64,18 +66,22 @@ HUGE = "9" * 20  # beyond 64-bit: OverflowError on SQLite if it reaches a query
 HOSTILE = (
     HUGE,
     "-" + HUGE,
-    "9223372036854775808",  # 2**63: one more than the largest BIGINT
     "abc' OR 1=1 --<script>",
     "١٢٣",  # Arabic-Indic digits: int() reads them as 123
     "Nguyễn 🙂 ‮\u200b" * 300,  # unicode, bidi and zero-width, 3,000 characters
     "1\x00",
 )
+# What a role that the view turns away (log-in page, 403, 404) still gets: the view
+# must refuse before it parses anything, so a number and a text are enough.
+HOSTILE_WHEN_REFUSED = (HUGE, "abc' OR 1=1 --<script>\x00")
 # Path values an <int:…> converter lets through; the others cannot match it.
 PATH_INTS = ("0", "2147483648", "9223372036854775808", HUGE)
 PATH_SLUGS = (HUGE, "-1", "a" * 3000)
 PATH_STRS = ("0", HUGE, "-1", "Nguyễn 🙂", "x" * 3000, "\x00", "..", "%")
-# One field hostile, the others valid.
-SINGLE_FIELD = (HUGE, "Nguyễn" * 600)
+# One field hostile, the others valid: a text field gets a long text, any other field
+# (numbers, choices, ids) a huge number; a field of unknown kind gets both.
+LONG_TEXT = "Nguyễn" * 600
+SINGLE_FIELD = (HUGE, LONG_TEXT)
 
 # Every query parameter a view of the project or a Wagtail listing it uses reads.
 QUERY_PARAMS = (
@@ -111,7 +117,8 @@ class Route:
 
     params: Callable[[Any], list[dict]] | None = None  # several objects to visit, or one
     post: Callable[[Any], dict] | None = None
-    form: Callable[[], list[str]] | None = None  # the form's field names, all in `post`
+    # The form's fields (or just their names), every one of them in `post`.
+    form: Callable[[], dict | list[str]] | None = None
     # A POST with valid data would delete the object the rest of the crawl needs.
     destructive: bool = False
     # Also attack one field at a time in otherwise valid data (off where another
@@ -122,8 +129,8 @@ class Route:
     regex_url: Callable[[Any, str | None], str] | None = None
 
 
-def fields_of(form_class) -> Callable[[], list[str]]:
-    return lambda: list(form_class.base_fields)
+def fields_of(form_class) -> Callable[[], dict]:
+    return lambda: dict(form_class.base_fields)
 
 
 def signup_data(w) -> dict:
@@ -192,16 +199,23 @@ def user_admin_data(w) -> dict:
     }
 
 
+def settings_models() -> list:
+    """The project's settings models (Wagtail's Settings menu)."""
+    from wagtail.contrib.settings.registry import registry
+
+    return [model for model in registry if model._meta.app_label in PROJECT_APPS]
+
+
 def settings_instances(w) -> list[dict]:
     return [
         {"app_name": model._meta.app_label, "model_name": model._meta.model_name, "pk": w.site.pk}
-        for model in (CertificateSettings, TrainingSettings)
+        for model in settings_models()
     ]
 
 
 def settings_data(w) -> dict:
     data = {}
-    for model in (CertificateSettings, TrainingSettings):
+    for model in settings_models():
         row = model.for_site(w.site)
         data.update({k: "" if v is None else v for k, v in model_to_dict(row).items()})
     data.pop("id", None)
@@ -209,13 +223,13 @@ def settings_data(w) -> dict:
     return data
 
 
-def settings_fields() -> list[str]:
+def settings_fields() -> dict:
     from wagtail.contrib.settings.views import get_setting_edit_handler
 
-    names = []
-    for model in (CertificateSettings, TrainingSettings):
-        names += list(get_setting_edit_handler(model).get_form_class().base_fields)
-    return names
+    fields = {}
+    for model in settings_models():
+        fields |= get_setting_edit_handler(model).get_form_class().base_fields
+    return fields
 
 
 def certificate_pk(w) -> list[dict]:
@@ -439,28 +453,31 @@ def walk(patterns, prefix: str = "", namespace: str | None = None):
             yield Pattern(route=route, name=name, converters=converters, regex_groups=groups)
 
 
-def project_admin_namespaces() -> set[str]:
-    """Namespaces of the admin URLs and viewsets that the project's wagtail_hooks add."""
-    namespaces = set(PROJECT_ADMIN_NAMESPACES_EXTRA)
+def project_admin_names() -> set[str]:
+    """Namespaces (and names of un-namespaced patterns) of the admin URLs and viewsets
+    that the project's wagtail_hooks add."""
+    names = set(PROJECT_ADMIN_NAMESPACES_EXTRA)
     for fn in hooks.get_hooks("register_admin_urls"):
         if fn.__module__.split(".")[0] in PROJECT_APPS:
-            namespaces |= {r.namespace for r in fn() if getattr(r, "namespace", None)}
+            for entry in fn():
+                names.add(entry.namespace if isinstance(entry, URLResolver) else entry.name)
     for fn in hooks.get_hooks("register_admin_viewset"):
         if fn.__module__.split(".")[0] in PROJECT_APPS:
-            viewsets = fn()
-            for viewset in viewsets if isinstance(viewsets, list | tuple) else [viewsets]:
-                namespaces.add(viewset.url_namespace)
-    return namespaces
+            registered = fn()
+            for item in registered if isinstance(registered, list | tuple) else [registered]:
+                for viewset in getattr(item, "viewsets", [item]):  # a ViewSetGroup, or one
+                    names.add(viewset.url_namespace)
+    return names
 
 
 def project_patterns() -> list[Pattern]:
     """Every URL pattern of the project to crawl (the admin: only what the project adds)."""
-    admin_namespaces = project_admin_namespaces()
+    admin_names = project_admin_names()
     chosen = []
     for pattern in walk(get_resolver().url_patterns):
         if any(pattern.route.startswith(prefix) for prefix in SKIPPED_PREFIXES):
             continue
-        wagtails_own = pattern.name.split(":")[0] not in admin_namespaces
+        wagtails_own = pattern.name.split(":")[0] not in admin_names
         if pattern.route.startswith(ADMIN_PREFIX) and wagtails_own:
             continue
         chosen.append(pattern)
@@ -630,7 +647,7 @@ class Crawler:
             if self.user:
                 self.client.force_login(self.user)
 
-    def send(self, method: str, url: str, data=None, **extra) -> None:
+    def send(self, method: str, url: str, data=None, **extra):
         self._be_the_role()
         self.sent += 1
         # A new address each time, so rate limits answer 429 less often and the
@@ -642,7 +659,20 @@ class Crawler:
                 f"{method.upper()} {shorten(url)} {shorten(repr(data)) if data else ''}"
                 f" -> {response.status_code}"
             )
-        response.close()
+        # Not response.close(): that sends request_finished, which would close the
+        # database connection in the middle of the test's transaction on PostgreSQL.
+        return response
+
+
+LOGIN_URLS = ("/dang-nhap/", "/quan-tri/login/")
+
+
+def refused(response) -> bool:
+    """Whether the view turned the role away (log-in page, 403, 404)."""
+    if response.status_code in (403, 404):
+        return True
+    location = response.get("Location", "") if response.status_code == 302 else ""
+    return location.startswith(LOGIN_URLS)
 
 
 def shorten(text: str, limit: int = 160) -> str:
@@ -661,21 +691,39 @@ def valid_params(pattern: Pattern, world) -> list[dict]:
 
 
 def hostile_path_values(converter: str) -> tuple[str, ...]:
-    return {"int": PATH_INTS, "slug": PATH_SLUGS}.get(converter, PATH_STRS)
+    return {"int": PATH_INTS, "id": PATH_INTS, "slug": PATH_SLUGS}.get(converter, PATH_STRS)
 
 
-def hostile_queries() -> list[dict]:
+def hostile_queries(refused: bool = False) -> list[dict]:
+    if refused:
+        return [{name: value for name in QUERY_PARAMS} for value in HOSTILE_WHEN_REFUSED]
     queries = [{name: value for name in QUERY_PARAMS} for value in HOSTILE]
     queries.append({name: [HUGE, "1", "Nguyễn"] for name in QUERY_PARAMS})  # lists
     return queries
 
 
-def hostile_posts(valid: dict, single_fields: bool) -> list[dict]:
+def single_field_values(field) -> tuple[str, ...]:
+    if field is None:
+        return SINGLE_FIELD
+    is_text = isinstance(field, forms.CharField) and not isinstance(field, forms.ChoiceField)
+    return (LONG_TEXT,) if is_text else (HUGE,)
+
+
+def hostile_posts(
+    valid: dict, single_fields: bool, refused: bool = False, form_fields=None
+) -> list[dict]:
     """Every field hostile at once; one field hostile in valid data; lists; nothing."""
     fields = list(valid) or ["x"]
+    if refused:
+        return [{name: value for name in fields} for value in HOSTILE_WHEN_REFUSED]
     posts = [{name: value for name in fields} for value in HOSTILE]
     if single_fields:
-        posts += [{**valid, name: value} for name in valid for value in SINGLE_FIELD]
+        known = form_fields if isinstance(form_fields, dict) else {}
+        posts += [
+            {**valid, name: value}
+            for name in valid
+            for value in single_field_values(known.get(name))
+        ]
     posts.append({name: [HUGE, "1", "-1"] for name in fields})
     posts.append({})
     posts.append({f"f{n}": "1" for n in range(1200)})  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
@@ -698,13 +746,16 @@ def crawl_pattern(crawler: Crawler, pattern: Pattern, world) -> None:
         method = "post" if spec.post else "get"
         for hostile_url in hostile_urls:
             crawler.send(method, hostile_url)
-        crawler.send("get", url)
-        for query in hostile_queries():
+        # An empty POST (or the page) tells whether this role gets past the view's checks.
+        turned_away = refused(crawler.send(method, url))
+        for query in hostile_queries(turned_away):
             crawler.send("get", f"{url}?{urlencode(query, doseq=True)}")
         if spec.post is None:
             continue
         valid = spec.post(world)
-        posts = hostile_posts(valid, spec.single_fields)
+        posts = hostile_posts(
+            valid, spec.single_fields, turned_away, spec.form() if spec.form else None
+        )
         if spec.destructive:  # the valid object last-but-none: hostile data only
             posts = [post for post in posts if post and post != valid][: len(HOSTILE)]
         for data in posts:
@@ -729,7 +780,7 @@ def test_no_hostile_input_gets_a_5xx(world, role):
             crawl_pattern(crawler, pattern, world)
     for page in Page.objects.live().specific().filter(depth__gt=1).order_by("path"):
         crawl_page(crawler, page)
-    assert crawler.sent > 1000  # the crawl did happen
+    assert crawler.sent > 500  # the crawl did happen
     assert not crawler.failures, (
         f"{len(crawler.failures)} of {crawler.sent} requests as {role} answered 5xx:\n"
         + "\n".join(crawler.failures)
@@ -761,3 +812,42 @@ def test_a_huge_body_is_refused_with_a_4xx(world, role, name):
         url, body, content_type="application/x-www-form-urlencoded", HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code in (400, 413), response.status_code
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        (42, 42),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        (HUGE, None),
+        ("0", None),
+        ("-1", None),
+        ("١٢٣", None),
+        ("1.0", None),
+        ("1e3", None),
+        ("1\x00", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_id_accepts_only_ids_the_database_can_hold(raw, expected):
+    assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "path, cookie",
+    [
+        ("/xac-minh/%00/", ""),  # PostgreSQL refuses NUL in a query parameter: was a 500
+        ("/xac-minh/?so=HVS%00", ""),
+        ("/xa-phuong/?q=B%E1%BA%BFn%00", ""),
+        ("/", "abcdefgh\x00ijkl"),  # a forged session cookie reaches the session table
+    ],
+)
+def test_a_nul_byte_in_path_query_or_cookie_is_a_400(db, path, cookie):
+    client = Client(raise_request_exception=False)
+    if cookie:
+        client.cookies["sessionid"] = cookie
+    assert client.get(path).status_code == 400
