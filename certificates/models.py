@@ -21,7 +21,6 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
 from .widgets import ImageChooser
 
-
 # The old migrations name this class; private files now go through `select_private_storage`.
 PrivateStorage = PrivateFileSystemStorage
 

@@ -258,6 +258,7 @@ NO_FIELDS = lambda w: {}  # noqa: E731  (a POST that carries no form)
 
 ROUTES: dict[str, Route] = {
     # Project front end
+    "favicon": Route(),
     "set_language": Route(post=lambda w: {"language": "en", "next": "/khoa-hoc/"}),
     "accounts:signup": Route(post=signup_data, form=fields_of(account_forms.SignUpForm)),
     "accounts:login": Route(
@@ -301,6 +302,9 @@ ROUTES: dict[str, Route] = {
         post=resident_data, form=fields_of(training_forms.ResidentRegisterForm)
     ),
     "training:resident_slip": Route(post=NO_FIELDS),
+    "training:resident_new_code": Route(
+        params=lambda w: [{"user_id": w.learner.pk}], post=lambda w: {"confirm": "yes"}
+    ),
     "training:province": Route(),
     "training:ward": Route(),
     "training:phone_reveal": Route(post=lambda w: {"next": "/can-bo/"}),
