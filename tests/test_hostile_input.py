@@ -313,6 +313,7 @@ ROUTES: dict[str, Route] = {
         post=assignment_data, form=fields_of(training_forms.AssignmentForm)
     ),
     "training:assignment_cancel": Route(post=NO_FIELDS),
+    "training:assignment_cancel_undo": Route(post=NO_FIELDS),
     "training:ward_export": Route(),
     "training:province_export": Route(),
     "training:export_status": Route(),
