@@ -33,7 +33,8 @@
       var form = picker.closest("form"), action = document.createElement("input");
       action.type = "hidden"; action.name = "action"; action.value = "pick_province";
       form.appendChild(action);
-      form.action = form.action.split("#")[0] + "#ward";
+      // getAttribute, not form.action: the buttons named "action" shadow that property.
+      form.setAttribute("action", (form.getAttribute("action") || "").split("#")[0] + "#ward");
       form.submit();
       return;
     }
