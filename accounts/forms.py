@@ -108,15 +108,20 @@ class WardPickerMixin(forms.Form):
             return []
         return list(selectors.ward_list_for_province(province_id=province_id))
 
-    def ward_search_results(self) -> list[tuple[Ward, str]]:
-        """(ward, former name that matched) pairs for what the visitor typed."""
+    def ward_search_query(self) -> str:
+        """What the visitor typed in the ward search box, unless they asked for the province's list."""
         query = self._typed_ward_query() if self.is_bound else ""
         # "Show the wards of this province" means: the list, not the earlier search.
-        if not query or self.data.get("action") == "pick_province":
+        return "" if self.data.get("action") == "pick_province" else query
+
+    def ward_search_results(self) -> list[tuple[Ward, str]]:
+        """(ward, former name that matched) pairs for what the visitor typed."""
+        query = self.ward_search_query()
+        if not query:
             return []
+        wards = selectors.ward_search(query=query, province_id=self.chosen_province_id())
         return [
-            (ward, selectors.ward_former_name_matching(ward=ward, query=query))
-            for ward in selectors.ward_search(query=query)
+            (ward, selectors.ward_former_name_matching(ward=ward, query=query)) for ward in wards
         ]
 
     def _typed_ward_query(self) -> str:

@@ -2,8 +2,10 @@
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from .models import Notice, Province, Role, User, Ward
+from .permissions import is_cadre
 from .text import fold
 
 WARD_SEARCH_LIMIT = 20
@@ -56,11 +58,15 @@ def ward_list_for_province(*, province_id: int) -> QuerySet[Ward]:
     return Ward.objects.filter(province_id=province_id).select_related("province").order_by("name")
 
 
-def ward_search(*, query: str, limit: int = WARD_SEARCH_LIMIT) -> list[Ward]:
+def ward_search(
+    *, query: str, province_id: int | None = None, limit: int = WARD_SEARCH_LIMIT
+) -> list[Ward]:
     """Wards whose current or pre-2025 name, or province, holds every word typed, diacritics folded.
 
     Words that only name the unit type ("phường", "xã") are ignored, so "phuong sai gon"
-    and "Bến Nghé" both find Phường Sài Gòn. Current-name matches come first.
+    and "Bến Nghé" both find Phường Sài Gòn. The chosen province's wards come first
+    (someone in TP Hồ Chí Minh typing "Bến Nghé" means theirs, not one in Nghệ An),
+    then current-name matches.
     """
     words = _search_words(query)
     if not words or len(query) > 100:
@@ -68,13 +74,22 @@ def ward_search(*, query: str, limit: int = WARD_SEARCH_LIMIT) -> list[Ward]:
     wards = Ward.objects.select_related("province")
     for word in words[:6]:
         wards = wards.filter(search_text__contains=word)
-    matches = list(wards.order_by("name")[: limit * 3])
+    if province_id is None:
+        matches = list(wards.order_by("name")[: limit * 3])
+    else:  # the chosen province's matches are never crowded out by other provinces'
+        own = wards.filter(province_id=province_id).order_by("name")[: limit * 3]
+        others = wards.exclude(province_id=province_id).order_by("name")[: limit * 3]
+        matches = [*own, *others]
 
-    def current_name_first(ward: Ward) -> tuple[bool, str]:
+    def chosen_province_then_current_name(ward: Ward) -> tuple[bool, bool, str]:
         current = fold(f"{ward.name} {ward.province.name}")
-        return (not all(word in current for word in words), fold(ward.name))
+        return (
+            province_id is not None and ward.province_id != province_id,
+            not all(word in current for word in words),
+            fold(ward.name),
+        )
 
-    return sorted(matches, key=current_name_first)[:limit]
+    return sorted(matches, key=chosen_province_then_current_name)[:limit]
 
 
 def ward_former_name_matching(*, ward: Ward, query: str) -> str:
@@ -128,3 +143,8 @@ def user_data_export(*, user: User) -> dict:
 def notices_unread(*, user: User) -> list[Notice]:
     """The user's unread in-site notices, newest first (at most ten)."""
     return list(user.notices.filter(read_at__isnull=True)[:10])
+
+
+def user_home_url(*, user: User) -> str:
+    """Where a user lands after logging in or signing up: cadres on their dashboard, learners on "my learning"."""
+    return reverse("training:dashboard" if is_cadre(user) else "learning:my_learning")
