@@ -10,8 +10,11 @@ from django.urls import reverse
 from accounts.models import Role
 from training.models import Export, PhoneExport
 
-from .test_training_exports import background_from, cadre, world  # noqa: F401 (fixture)
+from . import test_training_exports as exports_tests
+from .test_training_exports import background_from, cadre
 from .test_training_exports import xlsx_sheet as read_xlsx
+
+world = exports_tests.world  # the same residents, wards and cadres as the export tests
 
 
 def rows_of(response, separator: str) -> list[list[str]]:

@@ -4,7 +4,9 @@ import re
 
 from django.urls import reverse
 
-from .test_training_exports import world  # noqa: F401 (fixture)
+from . import test_training_exports as exports_tests
+
+world = exports_tests.world  # two wards of HCM, one doing well, with a course assigned
 
 
 def province_page(client, world, units) -> str:
