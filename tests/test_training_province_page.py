@@ -24,10 +24,21 @@ def vertical_segments(svg: str, css_class: str) -> list[tuple[float, float]]:
             y1, y2 = (float(re.search(rf'{a}="([\d.]+)"', tag).group(1)) for a in ("y1", "y2"))
             segments.append((y1, y2))
         else:
-            path = re.search(r'd="([^"]*)"', tag).group(1)
-            segments += [
-                (float(a), float(b)) for a, b in re.findall(r"M[\d.]+ ([\d.]+)V([\d.]+)", path)
-            ]
+            segments += path_segments(re.search(r'd="([^"]*)"', tag).group(1))
+    return segments
+
+
+def path_segments(path: str) -> list[tuple[float, float]]:
+    """Vertical pieces of an SVG path made of moves (M/m x y) and vertical lines (V/v y)."""
+    y, segments = 0.0, []
+    for command, args in re.findall(r"([MmVv])([^MmVv]*)", path):
+        numbers = [float(n) for n in args.replace(",", " ").split()]
+        if command in "Mm":
+            y = numbers[1] + (y if command == "m" else 0)
+        else:
+            end = numbers[0] + (y if command == "v" else 0)
+            segments.append((min(y, end), max(y, end)))
+            y = end
     return segments
 
 

@@ -62,4 +62,10 @@ def completion_bars(report: ProvinceReport) -> dict:
 def _line_beside_bars(x: float, bars: list[Bar]) -> str:
     """A vertical line drawn only across the bars' band of each row, never over a ward's
     name (the names sit above their bars and can be as wide as the chart)."""
-    return "".join(f"M{x:.1f} {bar.y + BAR_TOP:g}V{bar.y + BAR_BOTTOM:g}" for bar in bars)
+    if not bars:
+        return ""
+    # Relative moves repeat one short piece per row ("m0 15v11"): small, and gzip folds it.
+    length = BAR_BOTTOM - BAR_TOP
+    gap = ROW_HEIGHT - length
+    first = f"M{x:.1f} {bars[0].y + BAR_TOP:g}v{length}"
+    return first + f"m0 {gap}v{length}" * (len(bars) - 1)
