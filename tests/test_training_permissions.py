@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import FirstLoginCode, FirstLoginCodeLog, Role, User, Ward
 from training import services
-from training.models import Assignment, Export, PhoneReveal
+from training.models import Assignment, Export, PhoneExport, PhoneReveal
 
 from .courses_helpers import make_course
 from .training_helpers import PASSWORD, make_cadre, make_residents
@@ -64,6 +64,7 @@ MATRIX = {
     "assignment_cancel_undo":  (LOGIN, 404,   DONE,  404,   DONE,  404,   404,   DONE),
     "phone_reveal":            (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "ward_export":             (LOGIN, 404,   200,   404,   200,   404,   404,   200),
+    "ward_export_with_phones": (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "province_export":         (LOGIN, 404,   404,   404,   200,   404,   404,   200),
     "export_status":           (LOGIN, 404,   200,   404,   404,   404,   404,   404),
     "export_download":         (LOGIN, 404,   200,   404,   404,   404,   404,   404),
@@ -84,6 +85,7 @@ POSTS = {
     "assignment_cancel",
     "assignment_cancel_undo",
     "phone_reveal",
+    "ward_export_with_phones",
     "resident_slip",
     "resident_new_code",
 }
@@ -113,6 +115,10 @@ def request_for(key: str, w: dict) -> tuple[str, str, dict]:
         ),
         "phone_reveal": (reverse("training:phone_reveal", args=[w["resident_a"].pk]), {}),
         "ward_export": (reverse("training:ward_export", args=[ward_a.pk, "csv"]), {}),
+        "ward_export_with_phones": (
+            reverse("training:ward_export_with_phones", args=[ward_a.pk]),
+            {"dinh_dang": "csv"},
+        ),
         "province_export": (reverse("training:province_export", args=[hcm.pk, "xlsx"]), {}),
         "export_status": (reverse("training:export_status", args=[export.pk]), {}),
         "export_download": (reverse("training:export_download", args=[export.pk]), {}),
@@ -281,8 +287,13 @@ def test_matrix(client, world, key, role):
     new_code = key == "resident_new_code" and expected == 200
     assert FirstLoginCode.objects.filter(user=world["resident_a"]).exists() == new_code
     assert FirstLoginCodeLog.objects.filter(resident=world["resident_a"]).exists() == new_code
+    phones_exported = key == "ward_export_with_phones" and expected == 200
+    assert PhoneExport.objects.filter(ward=world["ward_a"]).exists() == phones_exported
+    if phones_exported:
+        assert world["resident_a"].phone_display in text
     # In-scope pages do show ward A's residents (so the leak check above means something).
-    if key in ("ward_a", "ward_export", "export_download") and expected == 200:
+    exports_a = ("ward_a", "ward_export", "ward_export_with_phones", "export_download")
+    if key in exports_a and expected == 200:
         assert A_NAME in text
 
 
@@ -304,6 +315,7 @@ def test_matrix_covers_every_cadre_url():
         "assignment_cancel_undo",
         "phone_reveal",
         "ward_export",
+        "ward_export_with_phones",
         "province_export",
         "export_status",
         "export_download",

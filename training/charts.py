@@ -8,6 +8,9 @@ WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
 BAR_AREA = 250  # 100 % completion
 ROW_HEIGHT = 26
 TOP = 24
+# Within a row: the label's text fills the top (y .. y+13), the bar sits at y+13 .. y+23.
+BAR_TOP = 13
+BAR_BOTTOM = 24
 # The axis ends at the first of these (per cent) above every bar, so low rates stay visible.
 SCALE_STEPS = (5, 10, 20, 25, 50, 100)
 
@@ -40,12 +43,29 @@ def completion_bars(report: ProvinceReport) -> dict:
         )
         for index, row in enumerate(rows)
     ]
+    median_x = BAR_AREA * report.median_rate / scale
+    threshold_x = BAR_AREA * report.lagging_below / scale
     return {
         "bars": bars,
         "width": WIDTH,
         "height": TOP + len(bars) * ROW_HEIGHT + 8,
         "bar_area": BAR_AREA,
         "scale": scale,
-        "median_x": BAR_AREA * report.median_rate / scale,
-        "threshold_x": BAR_AREA * report.lagging_below / scale,
+        "median_x": median_x,
+        "threshold_x": threshold_x,
+        "median_path": _line_beside_bars(median_x, bars),
+        "threshold_path": _line_beside_bars(threshold_x, bars),
+        "scale_path": _line_beside_bars(BAR_AREA, bars),
     }
+
+
+def _line_beside_bars(x: float, bars: list[Bar]) -> str:
+    """A vertical line drawn only across the bars' band of each row, never over a ward's
+    name (the names sit above their bars and can be as wide as the chart)."""
+    if not bars:
+        return ""
+    # Relative moves repeat one short piece per row ("m0 15v11"): small, and gzip folds it.
+    length = BAR_BOTTOM - BAR_TOP
+    gap = ROW_HEIGHT - length
+    first = f"M{x:.1f} {bars[0].y + BAR_TOP:g}v{length}"
+    return first + f"m0 {gap}v{length}" * (len(bars) - 1)

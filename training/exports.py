@@ -38,6 +38,9 @@ CONTENT_TYPES = {
     Export.Format.CSV: "text/csv; charset=utf-8",
     Export.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# Excel set to Vietnamese regional settings (decimal comma) splits CSV columns on ";".
+SEMICOLON = ";"
+SEPARATORS = (",", SEMICOLON)
 # Residents read per chunk: one query for the rows and one for their progress.
 CHUNK_SIZE = 500
 
@@ -81,15 +84,15 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(moment).date() if moment else None
 
 
-def resident_columns() -> list[Column]:
-    """The columns of the ward list, in the order of the file."""
+def resident_columns(*, with_phones: bool = False) -> list[Column]:
+    """The columns of the ward list, in the order of the file; numbers masked unless asked."""
     return [
         Column(_("Họ và tên"), lambda row: row.line.resident.full_name, 30),
         Column(_("Năm sinh"), lambda row: row.line.resident.birth_year, 10),
-        # Masked on purpose (0912•••678): a full number is shown only through the
-        # ward page's "Hiện số" action, which logs who looked (training.PhoneReveal).
-        # A file that leaves the system must not carry every resident's number.
-        Column(_("Số điện thoại"), lambda row: row.line.resident.phone_masked, 14),
+        # Masked by default (0912•••678): a file that leaves the system must not carry
+        # every resident's number. Full numbers only through "Hiện số" (PhoneReveal) or
+        # "Xuất kèm số điện thoại" (PhoneExport): both log who looked.
+        Column(_("Số điện thoại"), _phone(with_phones), 14),
         Column(
             _("Khoá học"), lambda row: row.assignment.course.title if row.assignment else None, 30
         ),
@@ -105,6 +108,12 @@ def resident_columns() -> list[Column]:
     ]
 
 
+def _phone(with_phones: bool) -> Callable[[ResidentRow], str]:
+    if with_phones:
+        return lambda row: row.line.resident.phone_display
+    return lambda row: row.line.resident.phone_masked
+
+
 def _resident_chunks(residents, assignment: Assignment | None) -> Iterator[list[ResidentRow]]:
     for chunk in itertools.batched(residents.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         lines = selectors.resident_lines(list(chunk), assignment)
@@ -112,7 +121,12 @@ def _resident_chunks(residents, assignment: Assignment | None) -> Iterator[list[
 
 
 def ward_residents_table(
-    *, ward: Ward, assignment: Assignment | None, status: str, search: str
+    *,
+    ward: Ward,
+    assignment: Assignment | None,
+    status: str,
+    search: str,
+    with_phones: bool = False,
 ) -> Table:
     """The residents of a ward as the cadre filtered them, every page of the list."""
     residents = selectors.ward_residents(
@@ -120,7 +134,7 @@ def ward_residents_table(
     )
     return Table(
         sheet_title=_("Người dân"),
-        columns=resident_columns(),
+        columns=resident_columns(with_phones=with_phones),
         rows_total=residents.count(),
         chunks=_resident_chunks(residents, assignment),
     )
@@ -235,6 +249,7 @@ def export_table(*, user: User, kind: str, params: dict) -> Table:
         assignment=assignment,
         status=params.get("status") or "",
         search=params.get("q") or "",
+        with_phones=params.get("with_phones") is True,
     )
 
 
@@ -258,10 +273,12 @@ def _csv_value(value: Any) -> Any:
     return formula_safe(str(value))
 
 
-def _write_csv(table: Table, out: BinaryIO, on_chunk: Callable[[int], None] | None) -> int:
+def _write_csv(
+    table: Table, out: BinaryIO, on_chunk: Callable[[int], None] | None, separator: str
+) -> int:
     # UTF-8 with a byte-order mark, or Excel shows the diacritics as mojibake.
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
+    writer = csv.writer(text, delimiter=separator if separator in SEPARATORS else ",")
     # Headings too: the province list has one per assigned course, named by its title.
     writer.writerow([formula_safe(str(column.heading)) for column in table.columns])
     done = 0
@@ -322,17 +339,19 @@ def write(
     file_format: str,
     out: BinaryIO,
     on_chunk: Callable[[int], None] | None = None,
+    separator: str = ",",
 ) -> int:
-    """Write the table to a binary file; `on_chunk(rows written)` after each chunk."""
+    """Write the table to a binary file; `on_chunk(rows written)` after each chunk.
+    A CSV's columns are split by `separator` ("," or ";" for Excel in Vietnamese)."""
     if file_format == Export.Format.XLSX:
         return _write_xlsx(table, out, on_chunk)
-    return _write_csv(table, out, on_chunk)
+    return _write_csv(table, out, on_chunk, separator)
 
 
-def response(table: Table, *, file_format: str, name: str) -> FileResponse:
+def response(table: Table, *, file_format: str, name: str, separator: str = ",") -> FileResponse:
     """The whole file as an attachment (for lists short enough to write in the request)."""
     buffer = io.BytesIO()
-    write(table, file_format=file_format, out=buffer)
+    write(table, file_format=file_format, out=buffer, separator=separator)
     buffer.seek(0)
     reply = FileResponse(
         buffer, as_attachment=True, filename=name, content_type=CONTENT_TYPES[file_format]

@@ -157,6 +157,32 @@ class PhoneReveal(models.Model):
         return f"{self.viewer_name} → {self.resident_id} · {self.at:%d/%m/%Y %H:%M}"
 
 
+class PhoneExport(models.Model):
+    """A cadre downloaded a ward's list WITH full phone numbers (personal data access log)."""
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    viewer_name = models.CharField(max_length=150, blank=True)
+    ward = models.ForeignKey(
+        "accounts.Ward", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    ward_name = models.CharField(max_length=150, blank=True)
+    file_format = models.CharField(max_length=4)
+    # The list as filtered: {"assignment": 3, "status": "overdue", "q": "", "separator": ";"}.
+    filters = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lượt xuất kèm số điện thoại")
+        verbose_name_plural = _("lượt xuất kèm số điện thoại")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.viewer_name} → {self.ward_name} ({self.rows}) · {self.at:%d/%m/%Y %H:%M}"
+
+
 class Reminder(models.Model):
     """A reminder sent to a learner about one assignment: never twice of a kind."""
 

@@ -35,6 +35,7 @@ from .models import (
     Audience,
     CadreDigest,
     Export,
+    PhoneExport,
     PhoneReveal,
     Reminder,
     TrainingSettings,
@@ -297,6 +298,24 @@ def phone_reveal(*, viewer: User, resident: User) -> str:
         raise PermissionDenied
     PhoneReveal.objects.create(viewer=viewer, viewer_name=viewer.full_name, resident=resident)
     return resident.phone_display
+
+
+def phone_export_log(
+    *, viewer: User, ward: Ward, file_format: str, params: dict, rows: int
+) -> PhoneExport:
+    """A ward's list with full phone numbers goes only to a cadre of that ward; every one is logged."""
+    if not permissions.can_see_ward(viewer, ward):
+        raise PermissionError("out of scope")
+    filters = {key: params.get(key) for key in ("assignment", "status", "q", "separator")}
+    return PhoneExport.objects.create(
+        viewer=viewer,
+        viewer_name=viewer.full_name,
+        ward=ward,
+        ward_name=ward.name,
+        file_format=file_format,
+        filters=filters,
+        rows=rows,
+    )
 
 
 # ---------------------------------------------------------------- cached counts
@@ -624,6 +643,7 @@ def export_build(*, export_id: int, may_retry: bool = False) -> Export | None:
                     file_format=export.file_format,
                     out=out,
                     on_chunk=lambda rows: _export_progress(export_id, rows),
+                    separator=export.params.get("separator") or ",",
                 )
                 out.seek(0)
                 return _export_store(export_id, out, done)

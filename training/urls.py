@@ -30,6 +30,11 @@ urlpatterns = [
     # Exports (CSV, XLSX): straight away, or in the background for long lists
     path("xa/<int:ward_id>/xuat.<str:file_format>", views_exports.ward_export, name="ward_export"),
     path(
+        "xa/<int:ward_id>/xuat-kem-so-dien-thoai/",
+        views_exports.ward_export_with_phones,
+        name="ward_export_with_phones",
+    ),
+    path(
         "tinh/<int:province_id>/xuat.<str:file_format>",
         views_exports.province_export,
         name="province_export",

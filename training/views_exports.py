@@ -6,11 +6,12 @@ watches its progress. Scope is asked of `accounts.permissions` on the request, i
 the worker and again on the status page and the download: anything outside it is a 404.
 """
 
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
 from accounts.models import Province
@@ -27,8 +28,20 @@ def _file_format(value: str) -> str:
     return value
 
 
-def _send_or_queue(request, *, kind: str, file_format: str, name: str, params: dict):
-    """Write a short list now; queue a long one and show its progress."""
+# "?dau=cham-phay" (or the form's "csv-cham-phay"): a CSV split by ";" for Excel in Vietnamese.
+SEMICOLON_CHOICE = "cham-phay"
+
+
+def _separator(request, file_format: str) -> str:
+    wanted = request.GET.get("dau") == SEMICOLON_CHOICE
+    return exports.SEMICOLON if wanted and file_format == Export.Format.CSV else ","
+
+
+def _send_or_queue(
+    request, *, kind: str, file_format: str, name: str, params: dict, log_phones=None
+):
+    """Write a short list now; queue a long one and show its progress.
+    `log_phones(rows)` records an export with full phone numbers before anything is sent."""
     params = {
         **params,
         "filename": exports.filename(kind=kind, name=name, file_format=file_format),
@@ -38,9 +51,16 @@ def _send_or_queue(request, *, kind: str, file_format: str, name: str, params: d
         table = exports.export_table(user=request.user, kind=kind, params=params)
     except exports.ExportRefused as refusal:
         raise Http404 from refusal
+    if log_phones is not None:
+        log_phones(table.rows_total)
     limit = selectors.training_settings(request=request).background_export_rows
     if table.rows_total <= limit:
-        return exports.response(table, file_format=file_format, name=params["filename"])
+        return exports.response(
+            table,
+            file_format=file_format,
+            name=params["filename"],
+            separator=params.get("separator") or ",",
+        )
     try:
         export = services.export_request(
             user=request.user, kind=kind, file_format=file_format, params=params
@@ -58,18 +78,59 @@ def ward_export(request, ward_id: int, file_format: str):
     ward = ward_in_scope(request.user, ward_id)
     assignments = selectors.ward_assignments(ward=ward)
     _form, filters = ward_list_filters(request, assignments)
-    chosen = filters.assignment
     return _send_or_queue(
         request,
         kind=Export.Kind.WARD_RESIDENTS,
         file_format=file_format,
         name=ward.name,
-        params={
-            "ward": ward.pk,
-            "assignment": chosen.pk if chosen else None,
-            "status": filters.status,
-            "q": filters.search,
-        },
+        params=_ward_params(ward, filters, separator=_separator(request, file_format)),
+    )
+
+
+def _ward_params(ward, filters, *, separator: str) -> dict:
+    chosen = filters.assignment
+    return {
+        "ward": ward.pk,
+        "assignment": chosen.pk if chosen else None,
+        "status": filters.status,
+        "q": filters.search,
+        "separator": separator,
+    }
+
+
+# The choices of "Xuất kèm số điện thoại": file format and CSV separator.
+PHONE_EXPORT_FORMATS = {
+    "xlsx": (Export.Format.XLSX, ","),
+    "csv-" + SEMICOLON_CHOICE: (Export.Format.CSV, exports.SEMICOLON),
+    "csv": (Export.Format.CSV, ","),
+}
+
+
+@require_POST
+@cadre_required
+def ward_export_with_phones(request, ward_id: int):
+    """The ward's list as filtered, WITH full phone numbers: asked for explicitly (a POST)
+    and logged (training.PhoneExport: who, which ward and filters, how many rows)."""
+    ward = ward_in_scope(request.user, ward_id)
+    choice = PHONE_EXPORT_FORMATS.get(request.POST.get("dinh_dang", ""))
+    if choice is None:
+        return HttpResponseBadRequest(_("Hãy chọn một dạng tệp trong danh sách."))
+    file_format, separator = choice
+    _form, filters = ward_list_filters(request, selectors.ward_assignments(ward=ward))
+    params = {**_ward_params(ward, filters, separator=separator), "with_phones": True}
+
+    def log_phones(rows: int) -> None:
+        services.phone_export_log(
+            viewer=request.user, ward=ward, file_format=file_format, params=params, rows=rows
+        )
+
+    return _send_or_queue(
+        request,
+        kind=Export.Kind.WARD_RESIDENTS,
+        file_format=file_format,
+        name=ward.name,
+        params=params,
+        log_phones=log_phones,
     )
 
 
@@ -86,7 +147,11 @@ def province_export(request, province_id: int, file_format: str):
         kind=Export.Kind.PROVINCE_WARDS,
         file_format=file_format,
         name=province.name,
-        params={"province": province.pk, "sort": request.GET.get("sap-xep", "ten")[:20]},
+        params={
+            "province": province.pk,
+            "sort": request.GET.get("sap-xep", "ten")[:20],
+            "separator": _separator(request, file_format),
+        },
     )
 
 

@@ -43,6 +43,8 @@ def test_province_dashboard_flags_lagging_ward_and_sorts_with_a_plain_form(
         page.get_by_role("link", name="Thành phố Hồ Chí Minh").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Thành phố Hồ Chí Minh")
         chart = page.get_by_role("img", name="Tỉ lệ hoàn thành theo xã/phường")
+        expect(chart).to_be_hidden()  # folded below the table
+        page.get_by_text("Biểu đồ hoàn thành theo xã/phường").click()
         expect(chart).to_be_visible()
         expect(chart.locator("g.lagging")).to_contain_text("Phường Tân Định")
         assert chart.bounding_box()["width"] <= 360
