@@ -315,6 +315,7 @@ ROUTES: dict[str, Route] = {
     "training:assignment_cancel": Route(post=NO_FIELDS),
     "training:assignment_cancel_undo": Route(post=NO_FIELDS),
     "training:ward_export": Route(),
+    "training:ward_export_with_phones": Route(post=lambda w: {"dinh_dang": "csv", "q": "nguyen"}),
     "training:province_export": Route(),
     "training:export_status": Route(),
     "training:export_download": Route(),
