@@ -211,6 +211,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Học vụ số"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The admin log-in reads phone numbers the way the site's log-in does ("0913 000 003").
+WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
