@@ -248,6 +248,11 @@ class AdminLoginForm(PhoneUsernameMixin, WagtailLoginForm):
     """
 
     username = phone_username_field()
+    password = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     error_messages = {**WagtailLoginForm.error_messages, **LOGIN_ERROR_MESSAGES}
 
     def __init__(self, *args, **kwargs):

@@ -187,7 +187,10 @@ CONSENT_TEXT_VERSION = "2026-11-v1"
 # --- Language, dates ----------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then Vietnamese for Wagtail's admin where Wagtail's own
+# vi catalogue is missing or wrong. LOCALE_PATHS win over the apps' catalogues.
+# (Not named "locale", so makemessages keeps writing every project string to locale/.)
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "learning" / "admin_locale"]
 FORMAT_MODULE_PATH = ["learning.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
