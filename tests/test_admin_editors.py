@@ -188,3 +188,54 @@ def test_a_courses_lessons_are_listed_in_course_order(editor_client):
         "Bài 2",
         "Bài 3",
     ]
+
+
+# --- Account settings -------------------------------------------------------------
+
+
+def account_form(**changes) -> dict:
+    """What the account settings page posts when the editor changes only `changes`."""
+    data = {
+        "locale-preferred_language": "vi",
+        "locale-current_time_zone": "",
+        "theme-theme": "system",
+        "theme-contrast": "system",
+        "theme-density": "default",
+        "theme-keyboard_shortcuts": "on",
+        "notifications-submitted_notifications": "on",
+        "notifications-approved_notifications": "on",
+        "notifications-rejected_notifications": "on",
+        "notifications-updated_comments_notifications": "on",
+    }
+    return {**data, **changes}
+
+
+def test_account_settings_ask_one_full_name_and_keep_it(editor_client):
+    text = text_of(editor_client.get(reverse("wagtailadmin_account")))
+    assert "Họ và tên" in text
+    for english in ("First Name", "Last Name", "First name"):
+        assert english not in text, english
+
+
+def test_editor_switches_the_admin_to_english_without_typing_names(editor_client, editor):
+    response = editor_client.post(
+        reverse("wagtailadmin_account"),
+        account_form(
+            **{"name_email-full_name": "Ngô Thanh Bình", "locale-preferred_language": "en"}
+        ),
+    )
+    assert response.status_code == 302
+    assert UserProfile.get_for_user(editor).preferred_language == "en"
+    assert "Dashboard" in text_of(editor_client.get(reverse("wagtailadmin_home")))
+
+
+def test_editor_corrects_their_name_in_account_settings(editor_client, editor):
+    response = editor_client.post(
+        reverse("wagtailadmin_account"),
+        account_form(
+            **{"name_email-full_name": "  Ngô   Thanh Bình\u200b ", "name_email-email": ""}
+        ),
+    )
+    assert response.status_code == 302
+    editor.refresh_from_db()
+    assert editor.full_name == "Ngô Thanh Bình"
