@@ -85,7 +85,8 @@ migrate-check: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=learning.settings.production \
 	SECRET_KEY=check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	ALLOWED_HOSTS=hocvuso.example.vn $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=hocvuso.example.vn SITE_URL=https://hocvuso.example.vn \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 clean:
 	rm -rf .venv .tools var

@@ -239,6 +239,10 @@ NOTICE_TEXTS = {
     "lagging_digest": _(
         "Tuần này có %(count)s xã/phường bạn phụ trách đang chậm (vùng trũng): %(wards)s."
     ),
+    "login_code_issued": _(
+        "Cán bộ %(cadre)s đã cấp cho bạn mã đăng nhập mới ngày %(date)s vì bạn quên mật khẩu. "
+        "Nếu bạn không nhờ việc này, hãy báo ngay cho UBND xã/phường."
+    ),
 }
 
 
@@ -298,3 +302,35 @@ class FirstLoginCode(models.Model):
     @property
     def usable(self) -> bool:
         return self.failed_attempts < self.MAX_FAILED_ATTEMPTS and self.expires_at > timezone.now()
+
+
+class FirstLoginCodeLog(models.Model):
+    """Who gave whom a one-time code, when and why.
+
+    A code lets its holder choose the account's password, so every code a cadre issues
+    stays on record (the code itself, and its hash, do not).
+    """
+
+    class Reason(models.TextChoices):
+        ASSISTED_SIGN_UP = "assisted_sign_up", _("Đăng ký giúp")
+        REPRINT = "reprint", _("In lại phiếu")
+        FORGOTTEN_PASSWORD = "forgotten_password", _("Quên mật khẩu")
+
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="first_login_code_logs"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept as text too, so the record still says who it was after that account is gone.
+    issued_by_name = models.CharField(max_length=150, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("lượt cấp mã đăng nhập")
+        verbose_name_plural = _("lượt cấp mã đăng nhập")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.issued_by_name} → {self.resident_id} · {self.issued_at:%d/%m/%Y %H:%M}"

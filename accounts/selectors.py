@@ -82,6 +82,14 @@ def user_data_export(*, user: User) -> dict:
             {"message": notice.message, "created_at": notice.created_at.isoformat()}
             for notice in user.notices.order_by("created_at")
         ],
+        "login_codes_issued": [
+            {
+                "issued_at": log.issued_at.isoformat(),
+                "issued_by": log.issued_by_name,
+                "reason": log.reason,
+            }
+            for log in user.first_login_code_logs.order_by("issued_at")
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 import datetime
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,16 @@ from vietnam_provinces import Province as SourceProvince
 from vietnam_provinces import Ward as SourceWard
 
 from . import permissions
-from .models import Consent, FirstLoginCode, Notice, Province, Role, User, Ward
+from .models import (
+    Consent,
+    FirstLoginCode,
+    FirstLoginCodeLog,
+    Notice,
+    Province,
+    Role,
+    User,
+    Ward,
+)
 from .phone import normalize_phone
 from .text import fold, normalize_name
 
@@ -200,18 +210,25 @@ def user_register_assisted(
         )
     except IntegrityError as error:  # the same number registered a moment ago
         raise ValidationError(DUPLICATE_PHONE_MESSAGE, code="duplicate_phone") from error
-    code = first_login_code_issue(user=user, cadre=cadre)
+    code = first_login_code_issue(
+        user=user, cadre=cadre, reason=FirstLoginCodeLog.Reason.ASSISTED_SIGN_UP
+    )
     return user, code
 
 
 @transaction.atomic
-def first_login_code_issue(*, user: User, cadre: User) -> str:
-    """Give a resident without a password a new 8-digit code for 14 days; older codes die."""
+def first_login_code_issue(
+    *, user: User, cadre: User, reason: str = FirstLoginCodeLog.Reason.REPRINT
+) -> str:
+    """Give a resident a new 8-digit code for 14 days, logged; older codes die.
+
+    Only for a resident without a password, unless the reason is a forgotten password.
+    """
     # Lock the user row so two cadres printing at once cannot both create a code.
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.is_staff or user.is_superuser or user.role != Role.LEARNER:
+    if user.is_staff or user.is_superuser or user.role != Role.LEARNER or not user.is_active:
         raise PermissionDenied
-    if user.has_usable_password():
+    if user.has_usable_password() and reason != FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD:
         raise FirstLoginError(
             _("Người này đã tự đặt mật khẩu nên không cần mã đăng nhập lần đầu nữa.")
         )
@@ -225,6 +242,38 @@ def first_login_code_issue(*, user: User, cadre: User) -> str:
         created_at=now,
         expires_at=now + FIRST_LOGIN_CODE_VALID_FOR,
     )
+    FirstLoginCodeLog.objects.create(
+        resident=user, issued_by=cadre, issued_by_name=cadre.full_name, issued_at=now, reason=reason
+    )
+    return code
+
+
+def password_reset_code_issue(*, user: User, cadre: User) -> str:
+    """A resident who forgot their password gets a new one-time code from a cadre of their
+    ward (never for themselves, another cadre or staff); the old password works until the
+    resident chooses a new one."""
+    if (
+        not permissions.can_register_residents(cadre)
+        or not permissions.can_see_learner(cadre, user)
+        or user.pk == cadre.pk
+    ):
+        raise PermissionDenied
+    with transaction.atomic():
+        code = first_login_code_issue(
+            user=user, cadre=cadre, reason=FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD
+        )
+        # The resident hears of it the next time they log in, so a code they did not ask
+        # for does not go unnoticed.
+        log = FirstLoginCodeLog.objects.filter(resident=user).latest("issued_at", "pk")
+        Notice.objects.create(
+            user=user,
+            key=f"login-code:{log.pk}",
+            kind="login_code_issued",
+            params={
+                "cadre": log.issued_by_name,
+                "date": f"{timezone.localdate(log.issued_at):%d/%m/%Y}",
+            },
+        )
     return code
 
 
@@ -287,4 +336,6 @@ def first_login_password_set(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     record.delete()
+    # A resident who had locked their number with wrong passwords can log in again.
+    axes_reset(username=user.phone)
     return user

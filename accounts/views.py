@@ -3,14 +3,12 @@
 import json
 import time
 
-from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services
+from . import ratelimit, selectors, services
 from .forms import DeleteAccountForm, PhoneLoginForm, ProfileForm, SignUpForm
 from .phone import normalize_phone
 
@@ -36,8 +34,17 @@ def _is_ward_picker_reload(request) -> bool:
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:account")
-    form = SignUpForm(request.POST or None)
     reloading = _is_ward_picker_reload(request)
+    if request.method == "POST" and not reloading and _sign_up_throttled(request):
+        # Keep what the person typed (not the passwords), so nothing is lost.
+        typed = {name: request.POST.get(name, "") for name in ("full_name", "phone", "birth_year")}
+        return render(
+            request,
+            "accounts/signup.html",
+            {"form": SignUpForm(initial=typed), "rate_limited": True},
+            status=429,
+        )
+    form = SignUpForm(request.POST or None)
     if request.method == "POST" and not reloading and form.is_valid():
         data = form.cleaned_data
         user = services.user_register(
@@ -59,10 +66,36 @@ def signup(request):
     )
 
 
+def _sign_up_throttled(request) -> bool:
+    """Count a sent sign-up form; True once the address has sent too many.
+
+    Every sent form counts, not only refused ones: otherwise a script could test
+    which numbers are "already registered" at full speed.
+    """
+    return ratelimit.limit_hit_and_check(
+        limit=ratelimit.SIGN_UP_ATTEMPTS_PER_ADDRESS, key=ratelimit.client_address(request)
+    )
+
+
 class LoginView(auth_views.LoginView):
+    """Log in by phone number. django-axes locks a phone after 5 wrong passwords; the
+    address is refused only after many more failures (many people share one)."""
+
     form_class = PhoneLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    address_limit = ratelimit.LOGIN_FAILURES_PER_ADDRESS
+
+    def post(self, request, *args, **kwargs):
+        if ratelimit.limit_exceeded(
+            limit=self.address_limit, key=ratelimit.client_address(request)
+        ):
+            return render(request, "accounts/locked_out.html", {"by_address": True}, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        ratelimit.limit_hit(limit=self.address_limit, key=ratelimit.client_address(self.request))
+        return super().form_invalid(form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,8 +190,6 @@ def ward_lookup(request):
 
 # --- First log-in with the code from a cadre's slip ---------------------------
 
-FIRST_LOGIN_IP_LIMIT = 20  # failed codes per client address ...
-FIRST_LOGIN_IP_WINDOW = 10 * 60  # ... per ten minutes
 FIRST_LOGIN_STEP_SECONDS = 30 * 60  # time to choose a password once the code was accepted
 FIRST_LOGIN_SESSION_KEYS = ("first_login_user", "first_login_code", "first_login_until")
 
@@ -201,23 +232,18 @@ class FirstPasswordForm(SetPasswordForm):
         second.error_messages["required"] = gettext_lazy("Hãy nhập lại mật khẩu.")
 
 
-def _first_login_ip_key(request) -> str:
-    # The same client address django-axes locks log-ins by (it knows about proxies).
-    return f"first-login-failures:{get_client_ip_address(request) or ''}"
-
-
-def _first_login_ip_blocked(request) -> bool:
-    """True when this address has typed too many wrong codes in the current window."""
-    return (cache.get(_first_login_ip_key(request)) or 0) >= FIRST_LOGIN_IP_LIMIT
+def _first_login_address_blocked(request) -> bool:
+    """True when this address has typed very many wrong codes (each code also locks itself
+    after 5 wrong tries; this only stops a script trying many numbers)."""
+    return ratelimit.limit_exceeded(
+        limit=ratelimit.FIRST_LOGIN_FAILURES_PER_ADDRESS, key=ratelimit.client_address(request)
+    )
 
 
 def _first_login_count_failure(request) -> None:
-    key = _first_login_ip_key(request)
-    cache.add(key, 0, timeout=FIRST_LOGIN_IP_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=FIRST_LOGIN_IP_WINDOW)
+    ratelimit.limit_hit(
+        limit=ratelimit.FIRST_LOGIN_FAILURES_PER_ADDRESS, key=ratelimit.client_address(request)
+    )
 
 
 def _first_login_forget(request) -> None:
@@ -230,7 +256,7 @@ def first_login(request):
     """Step 1: the phone number and the one-time code from the cadre's slip."""
     if request.user.is_authenticated:
         return redirect("learning:my_learning")
-    if request.method == "POST" and _first_login_ip_blocked(request):
+    if request.method == "POST" and _first_login_address_blocked(request):
         return render(
             request,
             "accounts/first_login.html",

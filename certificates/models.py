@@ -7,11 +7,10 @@ template change nothing already issued. A reissue is a new row; the old one
 stays, marked replaced.
 """
 
-import os
+import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,32 +18,35 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
 
-class PrivateStorage(FileSystemStorage):
-    """Files that are personal data: outside MEDIA_ROOT, served only through a checked view.
-
-    The folder is read from settings.PRIVATE_MEDIA_ROOT when used, so it is not
-    baked into migrations and follows settings overrides.
-    """
-
-    def __init__(self):
-        super().__init__()
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
+# The old migrations name this class; private files now go through `select_private_storage`.
+PrivateStorage = PrivateFileSystemStorage
 
 
-private_storage = PrivateStorage()
+def certificate_pdf_path(instance: "Certificate", filename: str) -> str:
+    """A new key for every render (never overwriting a PDF a row may point at)."""
+    return unique_name(f"certificates/{timezone.now():%Y}", filename)
 
 
 def new_token() -> str:
     """192 random bits, URL-safe: what the QR code carries."""
     return secrets.token_urlsafe(24)
+
+
+# No 0/O, 1/I/L: read off paper and typed by hand without confusion.
+CHECK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CHECK_CODE_LENGTH = 6  # 31**6, about 8.9e8 codes: far beyond guessing under the rate limit
+
+
+def check_code_for(token: str) -> str:
+    """The short code printed beside the number: derived from the secret token, so no column."""
+    value = int.from_bytes(hashlib.sha256(f"hvs-check-code:{token}".encode()).digest(), "big")
+    letters = []
+    for _position in range(CHECK_CODE_LENGTH):
+        value, index = divmod(value, len(CHECK_CODE_ALPHABET))
+        letters.append(CHECK_CODE_ALPHABET[index])
+    return "".join(letters)
 
 
 @register_setting(icon="doc-full")
@@ -174,7 +176,9 @@ class Certificate(models.Model):
     # so a long backlog is not queued over and over.
     queued_at = models.DateTimeField(default=timezone.now)
     # The rendered document.
-    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(
+        storage=select_private_storage, upload_to=certificate_pdf_path, blank=True, max_length=255
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -188,6 +192,10 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = _("giấy chứng nhận")
         verbose_name_plural = _("giấy chứng nhận")
+        # Certificates are issued by the system, never added, edited or deleted by hand:
+        # "view" lists them (they hold names), "revoke" revokes and reissues them.
+        default_permissions = ("view",)
+        permissions = [("revoke_certificate", _("Thu hồi và cấp lại giấy chứng nhận"))]
         constraints = [
             # One certificate in force per learner and course; replaced ones stay as history.
             models.UniqueConstraint(
@@ -208,3 +216,13 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.number} · {self.full_name} · {self.course_title}"
+
+    @property
+    def check_code(self) -> str:
+        return check_code_for(self.token)
+
+    @property
+    def check_code_printed(self) -> str:
+        """ "K7M-Q2P": in two halves, easier to read out and type."""
+        code = self.check_code
+        return f"{code[:3]}-{code[3:]}"

@@ -1,11 +1,16 @@
 """Reads about certificates, including the public verification."""
 
 import hashlib
+import hmac
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .models import Certificate
+from accounts.text import normalize_text
+
+from .models import CHECK_CODE_LENGTH, Certificate
 
 
 def certificates_of(*, user) -> QuerySet[Certificate]:
@@ -41,17 +46,7 @@ def _pdf_matches_hash(certificate: Certificate) -> bool:
     return digest == certificate.pdf_sha256
 
 
-def certificate_verify(*, token: str = "", number: str = "") -> Verification:
-    """Look a certificate up by its QR token or its number and say whether it is genuine.
-
-    A ready certificate is genuine only if its stored PDF still has the hash it was issued with.
-    """
-    lookup = {"token": token} if token else {"number": number.strip().upper()}
-    if not any(lookup.values()) or len(next(iter(lookup.values()))) > 64:
-        return Verification("unknown")
-    certificate = Certificate.objects.select_related("template_version").filter(**lookup).first()
-    if certificate is None:
-        return Verification("unknown")
+def _verdict(certificate: Certificate) -> Verification:
     status = certificate.status
     if status == Certificate.Status.READY:
         return Verification(
@@ -62,3 +57,69 @@ def certificate_verify(*, token: str = "", number: str = "") -> Verification:
     if status == Certificate.Status.REPLACED:
         return Verification("replaced", certificate)
     return Verification("pending", certificate)
+
+
+def certificate_verify(*, token: str) -> Verification:
+    """Look a certificate up by its QR token (the secret) and say whether it is genuine.
+
+    A ready certificate is genuine only if its stored PDF still has the hash it was issued with.
+    """
+    if not token or len(token) > 64:
+        return Verification("unknown")
+    certificate = (
+        Certificate.objects.select_related("template_version", "replaced_by")
+        .filter(token=token)
+        .first()
+    )
+    return _verdict(certificate) if certificate else Verification("unknown")
+
+
+NUMBER_PATTERN = re.compile(r"(?:HVS)?(\d{4})(\d{1,9})")
+
+
+def certificate_number_normalise(*, number: str) -> str:
+    """ "hvs 2026 000001", "HVS2026000001", "HVS-2026-1" -> "HVS-2026-000001"; else ""."""
+    compact = re.sub(r"[\W_]+", "", number).upper()
+    match = NUMBER_PATTERN.fullmatch(compact) if len(compact) <= 20 else None
+    return f"HVS-{match[1]}-{match[2].rjust(6, '0')}" if match else ""
+
+
+def _same_name(typed: str, stored: str) -> bool:
+    # Case, spacing, Unicode form and invisible characters do not count; diacritics do:
+    # "Hùng" and "Hưng" are different people, so a forged paper must not match.
+    def key(name: str) -> str:
+        visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+        return normalize_text(visible).casefold()
+
+    return bool(typed.strip()) and hmac.compare_digest(key(typed).encode(), key(stored).encode())
+
+
+def _same_check_code(typed: str, certificate: Certificate) -> bool:
+    compact = re.sub(r"[\W_]+", "", typed).upper()
+    return len(compact) == CHECK_CODE_LENGTH and hmac.compare_digest(
+        compact.encode(), certificate.check_code.encode()
+    )
+
+
+def certificate_verify_by_number(
+    *, number: str, full_name: str = "", check_code: str = ""
+) -> Verification:
+    """By number the visitor must also prove the holder's name or the printed check code.
+
+    Every proof typed must match; a wrong proof and an unknown number give the same "unknown",
+    so the number alone tells nobody who holds a certificate or whether it exists.
+    """
+    normalised = certificate_number_normalise(number=number)
+    if not normalised or not (full_name.strip() or check_code.strip()):
+        return Verification("unknown")
+    certificate = (
+        Certificate.objects.select_related("template_version").filter(number=normalised).first()
+    )
+    if certificate is None:
+        return Verification("unknown")
+    proofs = []
+    if full_name.strip():
+        proofs.append(_same_name(full_name, certificate.full_name))
+    if check_code.strip():
+        proofs.append(_same_check_code(check_code, certificate))
+    return _verdict(certificate) if all(proofs) else Verification("unknown")

@@ -12,10 +12,16 @@ from courses.models import Enrollment
 
 from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
 from .pdf import render_pdf
+from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_storage
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
 STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+# Which certificates an officer may revoke, and which reissue (a new number, today's template).
+REVOCABLE = frozenset(
+    {Certificate.Status.PENDING, Certificate.Status.READY, Certificate.Status.FAILED}
+)
+REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
 def _current_template_version() -> TemplateVersion:
@@ -79,27 +85,37 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     Idempotent: the row is locked while rendering, and a certificate already
     ready is not rendered again, so a redelivered task changes nothing.
     """
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update()
-            .select_related("template_version")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if certificate is None or certificate.status not in (
-            Certificate.Status.PENDING,
-            Certificate.Status.FAILED,
-        ):
-            return certificate
-        pdf_bytes = render_pdf(certificate)
-        if certificate.pdf:
-            certificate.pdf.delete(save=False)
-        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
-        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        certificate.status = Certificate.Status.READY
-        certificate.rendered_at = timezone.now()
-        certificate.error = ""
-        certificate.save()
+    written = []  # the key this run stored, removed again if its row does not commit
+    try:
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related("template_version")
+                .filter(pk=certificate_id)
+                .first()
+            )
+            if certificate is None or certificate.status not in (
+                Certificate.Status.PENDING,
+                Certificate.Status.FAILED,
+            ):
+                return certificate
+            pdf_bytes = render_pdf(certificate)
+            previous = certificate.pdf.name
+            # Stored under a new key before the row names it: the row never points at a
+            # partial file, and a file whose row does not commit is deleted below.
+            certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
+            written.append(certificate.pdf.name)
+            certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+            certificate.status = Certificate.Status.READY
+            certificate.rendered_at = timezone.now()
+            certificate.error = ""
+            certificate.save()
+            if previous:
+                transaction.on_commit(lambda: delete_quietly(private_storage, previous))
+    except BaseException:
+        for name in written:
+            delete_quietly(private_storage, name)
+        raise
     return certificate
 
 
@@ -110,9 +126,27 @@ def certificate_mark_failed(*, certificate_id: int, error: str) -> None:
     )
 
 
+class CertificateStateError(Exception):
+    """The certificate is no longer in a state that allows this (revoked or replaced since)."""
+
+
+def _locked(certificate: Certificate, allowed: frozenset) -> Certificate:
+    """The row, locked, if its status allows the action; two clicks or two officers at once
+    get one action and one CertificateStateError, never two."""
+    row = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=certificate.pk)
+    )
+    if row.status not in allowed:
+        raise CertificateStateError(row.status)
+    return row
+
+
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    """Withdraw a certificate; the verification page then says so, with the reason and date."""
+    """Withdraw a certificate (pending, ready or failed); the public check then says so, with reason and date."""
+    certificate = _locked(certificate, REVOCABLE)
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = timezone.now()
     certificate.revoked_reason = reason.strip()[:300]
@@ -122,12 +156,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
 
 @transaction.atomic
 def certificate_reissue(*, certificate: Certificate) -> Certificate:
-    """A new version with today's name, course title and template; the old one stays, replaced."""
-    old = (
-        Certificate.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=certificate.pk)
-    )
+    """A new version (of a ready or failed one) with today's name, course and template; the old one stays, replaced."""
+    old = _locked(certificate, REISSUABLE)
     old.status = Certificate.Status.REPLACED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(
@@ -160,3 +190,14 @@ def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDI
     for certificate_id in ids:
         render_certificate.delay(certificate_id)
     return len(ids)
+
+
+def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete PDFs that no certificate names and that are over an hour old (their row never committed)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Certificate.objects.filter(pdf__in=names).values_list("pdf", flat=True))
+
+    return orphans_delete(
+        storage=private_storage, folder="certificates", referenced=referenced, older_than=older_than
+    )

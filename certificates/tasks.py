@@ -4,14 +4,16 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
+from django.conf import settings
 from django.db import DatabaseError
 
 from . import pdf, services
+from .storage import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
-# Worth another try: the database or the disk was briefly unavailable.
-TRANSIENT_ERRORS = (DatabaseError, OSError)
+# Worth another try: the database or the storage was briefly unavailable.
+TRANSIENT_ERRORS = (DatabaseError, *STORAGE_ERRORS)
 MAX_RETRIES = 5
 
 
@@ -25,8 +27,9 @@ def render_certificate(self, certificate_id: int) -> None:
             services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))
             log.exception("certificate %s failed after %s retries", certificate_id, MAX_RETRIES)
             return
-        # 2, 4, 8, 16, 32 seconds
-        raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+        # 2, 4, 8, 16, 32 seconds with the default CERTIFICATE_RETRY_DELAY (2)
+        countdown = settings.CERTIFICATE_RETRY_DELAY * 2**self.request.retries
+        raise self.retry(exc=error, countdown=countdown) from error
     except Exception as error:
         # Not transient (a bad template, a broken image): retrying would fail the same way.
         services.certificate_mark_failed(certificate_id=certificate_id, error=repr(error))
@@ -37,6 +40,12 @@ def render_certificate(self, certificate_id: int) -> None:
 def requeue_stale_certificates() -> int:
     """The periodic sweep: no completion goes without its certificate, even if a message was lost."""
     return services.certificates_requeue()
+
+
+@shared_task(acks_late=True)
+def cleanup_certificate_files() -> int:
+    """Periodic (beat, hourly): remove PDFs whose row never committed. Safe to repeat."""
+    return services.certificate_files_cleanup()
 
 
 @worker_process_init.connect

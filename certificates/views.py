@@ -1,33 +1,24 @@
 """Certificate pages: the public check (what the QR code opens), my certificates, downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts import ratelimit
 from accounts.permissions import can_see_learner
 
 from . import selectors
+from .downloads import private_file_response
+from .forms import VerifyByNumberForm
 from .models import Certificate
-
-VERIFY_LIMIT = 30  # look-ups per client address per minute
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_limited(request) -> bool:
     """Count this look-up; True when the address has made too many in the current minute."""
-    key = f"certificate-verify:{_client_ip(request)}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > VERIFY_LIMIT
+    return ratelimit.limit_hit_and_check(
+        limit=ratelimit.CERTIFICATE_LOOKUPS_PER_ADDRESS, key=ratelimit.client_address(request)
+    )
 
 
 def _noindex(response):
@@ -40,18 +31,28 @@ def _noindex(response):
 def verify(request, token: str = ""):
     """Genuine / revoked / replaced / unknown, for anyone, without logging in.
 
-    Shows only the name, course, date, number and organisation.
+    The QR token is the secret, so its page shows the name, course, date, number and
+    organisation. By number, the visitor must also type the holder's name or the check
+    code, and the page shows only what they typed.
     """
-    number = request.GET.get("so", "") if not token else ""
     if _rate_limited(request):
         response = render(request, "certificates/verify.html", {"rate_limited": True}, status=429)
         return _noindex(response)
-    result = selectors.certificate_verify(token=token, number=number) if (token or number) else None
+    form = VerifyByNumberForm(request.GET if not token and "so" in request.GET else None)
+    result = None
+    if token:
+        result = selectors.certificate_verify(token=token)
+    elif form.is_valid():
+        result = selectors.certificate_verify_by_number(
+            number=form.cleaned_data["so"],
+            full_name=form.cleaned_data["ho_ten"],
+            check_code=form.cleaned_data["ma"],
+        )
     status = 404 if result and result.outcome == "unknown" else 200
     response = render(
         request,
         "certificates/verify.html",
-        {"result": result, "number": number, "searched": bool(token or number)},
+        {"result": result, "form": form, "by_token": bool(token)},
         status=status,
     )
     return _noindex(response)
@@ -74,7 +75,7 @@ def my_certificates(request):
 @require_GET
 @login_required
 def download(request, number: str):
-    """The PDF, for its owner, cadres of the owner's ward and admins; 404 for anyone else."""
+    """The PDF, for its owner, cadres of the owner's ward, certificate officers and admins."""
     certificate = (
         Certificate.objects.select_related("user")
         .filter(number=number, status__in=[Certificate.Status.READY, Certificate.Status.REPLACED])
@@ -83,14 +84,16 @@ def download(request, number: str):
     if (
         certificate is None
         or not certificate.pdf
-        or not can_see_learner(request.user, certificate.user)
+        or not (
+            can_see_learner(request.user, certificate.user)
+            # Certificate officers: they list and inspect every certificate in the admin.
+            or request.user.has_perm("certificates.view_certificate")
+        )
     ):
         raise Http404
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
+    return private_file_response(
+        request,
+        certificate.pdf,
         filename=f"giay-chung-nhan-{certificate.number}.pdf",
+        content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

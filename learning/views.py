@@ -1,11 +1,20 @@
 """Learner actions: POSTs that change progress, and the pages around a quiz attempt."""
 
+import functools
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
@@ -185,3 +194,15 @@ def my_learning(request):
             "completed": [card for card in cards if card.completed],
         },
     )
+
+
+@functools.cache
+def _favicon_bytes() -> bytes:
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=365 * 24 * 60 * 60)
+def favicon(request):
+    """The site's mark at /favicon.ico, which every browser asks for: 1.4 KB, cached a year."""
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")

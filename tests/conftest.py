@@ -141,3 +141,26 @@ def migrated_db(transactional_db, migrated_db_contents):
     )
     ContentType.objects.clear_cache()
     connection.creation.deserialize_db_from_string(migrated_db_contents)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A moto S3 server on a spare loopback port for the whole run (tests/storage_server.py)."""
+    from .storage_server import MotoServer
+
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Media and private files in a fresh bucket on the moto server; yields the bucket name."""
+    from .storage_server import s3_storages_for
+
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = s3_storages_for(s3_server, bucket)
+    return bucket

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import FirstLoginCode, Role, User, Ward
+from accounts.models import FirstLoginCode, FirstLoginCodeLog, Role, User, Ward
 from training import services
 from training.models import Assignment, Export, PhoneReveal
 
@@ -67,6 +67,7 @@ MATRIX = {
     "export_download":         (LOGIN, 404,   200,   404,   404,   404,   404,   404),
     "resident_register":       (LOGIN, 404,   200,   200,   200,   200,   404,   200),
     "resident_slip":           (LOGIN, 404,   200,   404,   200,   404,   404,   200),
+    "resident_new_code":       (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     # Wagtail admin reports (/quan-tri/): figures only; no admin access -> admin login.
     "report_province":         (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   200),
     "report_province_results": (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   200),
@@ -77,7 +78,7 @@ MATRIX = {
 }
 # fmt: on
 
-POSTS = {"assignment_cancel", "phone_reveal", "resident_slip"}
+POSTS = {"assignment_cancel", "phone_reveal", "resident_slip", "resident_new_code"}
 
 
 def request_for(key: str, w: dict) -> tuple[str, str, dict]:
@@ -101,6 +102,10 @@ def request_for(key: str, w: dict) -> tuple[str, str, dict]:
         "export_download": (reverse("training:export_download", args=[export.pk]), {}),
         "resident_register": (reverse("training:resident_register"), {}),
         "resident_slip": (reverse("training:resident_slip", args=[w["pending"].pk]), {}),
+        "resident_new_code": (
+            reverse("training:resident_new_code", args=[w["resident_a"].pk]),
+            {"confirm": "yes"},
+        ),
         "report_province": (reverse("training_reports:province"), {"province": hcm.pk}),
         "report_province_results": (
             reverse("training_reports:province_results"),
@@ -247,6 +252,9 @@ def test_matrix(client, world, key, role):
         assert world["resident_a"].phone_display in text
     slip = key == "resident_slip" and expected == 200
     assert FirstLoginCode.objects.filter(user=world["pending"]).exists() == slip
+    new_code = key == "resident_new_code" and expected == 200
+    assert FirstLoginCode.objects.filter(user=world["resident_a"]).exists() == new_code
+    assert FirstLoginCodeLog.objects.filter(resident=world["resident_a"]).exists() == new_code
     # In-scope pages do show ward A's residents (so the leak check above means something).
     if key in ("ward_a", "ward_export", "export_download") and expected == 200:
         assert A_NAME in text
@@ -274,6 +282,7 @@ def test_matrix_covers_every_cadre_url():
         "export_download",
         "resident_register",
         "resident_slip",
+        "resident_new_code",
         "report:province",
         "report:province_results",
         "report:ward",
@@ -303,6 +312,7 @@ HUGE = "99999999999999999999999"  # beyond a 64-bit integer
         ("post", f"/can-bo/giao-viec/{HUGE}/huy/"),
         ("post", f"/can-bo/nguoi-dan/{HUGE}/so-dien-thoai/"),
         ("post", f"/can-bo/nguoi-dan/{HUGE}/phieu/"),
+        ("post", f"/can-bo/nguoi-dan/{HUGE}/ma-moi/"),
         ("get", f"/can-bo/xa/{HUGE}/xuat.csv"),
         ("get", f"/can-bo/tinh/{HUGE}/xuat.xlsx"),
         ("get", f"/can-bo/xuat/{HUGE}/"),

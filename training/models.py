@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from accounts.models import Province, Ward
-from certificates.models import private_storage
+from certificates.storage import select_private_storage, unique_name
 from courses.models import CoursePage
 
 
@@ -186,6 +186,11 @@ class CadreDigest(models.Model):
         return f"{self.cadre_id} · {self.week_start:%d/%m/%Y}"
 
 
+def export_file_path(instance: "Export", filename: str) -> str:
+    """A new key for every file written (never overwriting one a row may point at)."""
+    return unique_name(f"exports/{timezone.now():%Y/%m}", filename)
+
+
 class Export(models.Model):
     """A CSV/XLSX list prepared in the background, for the cadre who asked for it."""
 
@@ -213,7 +218,9 @@ class Export(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
-    file = models.FileField(storage=private_storage, upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(
+        storage=select_private_storage, upload_to=export_file_path, blank=True, max_length=255
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

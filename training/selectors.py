@@ -8,6 +8,7 @@ number of residents. Which wards a user may see is always asked of
 """
 
 import hashlib
+import logging
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from courses.models import Enrollment
 from courses.selectors import course_steps
 
 from .models import Assignment, Audience, Export, TrainingSettings
+
+logger = logging.getLogger(__name__)
 
 # Certificates counted as issued: being rendered or ready (not revoked, failed or replaced).
 CERTIFICATES_IN_FORCE = [Certificate.Status.PENDING, Certificate.Status.READY]
@@ -272,8 +275,12 @@ def ward_counts_changed(*ward_ids: int | None) -> None:
     """Mark the cached counts of these wards as out of date."""
     stamp = time.time_ns()
     versions = {ward_counts_version_key(w): stamp for w in ward_ids if w is not None}
-    if versions:
+    if not versions:
+        return
+    try:
         cache.set_many(versions, timeout=None)
+    except Exception:  # a cache that is down must not undo the write that changed the ward
+        logger.warning("ward counts: cache unavailable, not invalidated", exc_info=True)
 
 
 def _ward_counts(

@@ -17,6 +17,13 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
+from certificates.storage import (
+    ORPHAN_MIN_AGE,
+    STORAGE_ERRORS,
+    delete_quietly,
+    orphans_delete,
+    private_storage,
+)
 from courses.models import CoursePage, Enrollment
 
 from . import exports, selectors
@@ -432,7 +439,7 @@ def digests_send(*, today: date) -> int:
 # ---------------------------------------------------------------- exports
 
 # Worth another try: the database or the disk was briefly unavailable.
-EXPORT_TRANSIENT_ERRORS = (DatabaseError, OSError)
+EXPORT_TRANSIENT_ERRORS = (DatabaseError, *STORAGE_ERRORS)
 # A request for the same list while one is still queued this recently gets that one.
 EXPORT_REUSE_WITHIN = timedelta(minutes=15)
 
@@ -477,16 +484,24 @@ def _export_progress(export_id: int, done: int) -> None:
 
 def _export_store(export_id: int, out, done: int) -> Export:
     """Save the written file and mark the export ready, unless another run already did."""
-    with transaction.atomic():
-        export = Export.objects.select_for_update().get(pk=export_id)
-        if export.status == Export.Status.READY:  # a duplicate delivery finished first
-            return export
-        export.file.save(export.params.get("filename") or "danh-sach", File(out), save=False)
-        export.status = Export.Status.READY
-        export.rows_done = export.rows_total = done
-        export.error = ""
-        export.finished_at = timezone.now()
-        export.save()
+    written = []  # the key this run stored, removed again if its row does not commit
+    try:
+        with transaction.atomic():
+            export = Export.objects.select_for_update().get(pk=export_id)
+            if export.status == Export.Status.READY:  # a duplicate delivery finished first
+                return export
+            # Stored under a new key before the row names it (see certificates/storage.py).
+            export.file.save(export.params.get("filename") or "danh-sach", File(out), save=False)
+            written.append(export.file.name)
+            export.status = Export.Status.READY
+            export.rows_done = export.rows_total = done
+            export.error = ""
+            export.finished_at = timezone.now()
+            export.save()
+    except BaseException:
+        for name in written:
+            delete_quietly(private_storage, name)
+        raise
     return export
 
 
@@ -546,3 +561,14 @@ def export_build(*, export_id: int, may_retry: bool = False) -> Export | None:
         with translation.override(language):
             _export_fail(export_id, _("Không xuất được danh sách do lỗi hệ thống. Hãy thử lại."))
     return Export.objects.filter(pk=export_id).first()
+
+
+def export_files_cleanup(*, older_than: timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete export files that no export names and that are over an hour old (row never committed)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Export.objects.filter(file__in=names).values_list("file", flat=True))
+
+    return orphans_delete(
+        storage=private_storage, folder="exports", referenced=referenced, older_than=older_than
+    )

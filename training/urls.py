@@ -9,6 +9,11 @@ urlpatterns = [
     # Assisted sign-up
     path("dang-ky-nguoi-dan/", views_residents.resident_register, name="resident_register"),
     path("nguoi-dan/<int:user_id>/phieu/", views_residents.resident_slip, name="resident_slip"),
+    path(
+        "nguoi-dan/<int:user_id>/ma-moi/",
+        views_residents.resident_new_code,
+        name="resident_new_code",
+    ),
     path("tinh/<int:province_id>/", views.province_dashboard, name="province"),
     path("xa/<int:ward_id>/", views.ward_dashboard, name="ward"),
     path("nguoi-dan/<int:user_id>/so-dien-thoai/", views.phone_reveal, name="phone_reveal"),

@@ -6,7 +6,7 @@ hash is stored. Scope is decided by `accounts.permissions`; anything outside it 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -108,3 +108,29 @@ def resident_slip(request, user_id: int):
     except PermissionDenied as error:
         raise Http404 from error
     return _slip_response(request, resident=resident, code=code)
+
+
+@require_http_methods(["GET", "POST"])
+@cadre_required
+def resident_new_code(request, user_id: int):
+    """A resident of the cadre's wards forgot their password: after a confirmation,
+    a new one-time code on the same slip. Works without JavaScript: the row's button
+    opens the confirmation, whose button issues the code."""
+    resident = get_object_or_404(User.objects.select_related("ward"), pk=user_id)
+    if (
+        not permissions.can_register_residents(request.user)
+        or not permissions.can_see_learner(request.user, resident)
+        or resident.pk == request.user.pk
+        or permissions.is_cadre(resident)
+        or resident.is_staff
+        or not resident.is_active
+    ):
+        raise Http404
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            code = services.password_reset_code_issue(user=resident, cadre=request.user)
+        except PermissionDenied as error:
+            raise Http404 from error
+        return _slip_response(request, resident=resident, code=code)
+    back = reverse("training:ward", args=[resident.ward_id]) if resident.ward_id else ""
+    return render(request, "training/resident_new_code.html", {"resident": resident, "back": back})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,11 +116,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A Redis that hangs must not hang every request: give up quickly (a few tries of half
+# a second); callers then fall back to the database or, for rate limits, let the request in.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -150,15 +156,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login rate limit (django-axes): 5 failures lock that phone number, and
-# separately that IP address, for 15 minutes.
+# Login rate limit (django-axes): 5 wrong passwords lock THAT phone number for 15
+# minutes. Not the address: many people share one on mobile networks (CGNAT); the
+# address gets its own, much higher limit (accounts/ratelimit.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.phone.username_for_lockout"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# django-axes warns when the address is not a lockout parameter: on purpose, as the
+# address has its own, higher limit in accounts/ratelimit.py.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+
+def client_ip_settings(proxy_count: int) -> dict:
+    """django-axes' client-address settings (through django-ipware) for `proxy_count`
+    reverse proxies in front of the web processes.
+
+    0: the address is REMOTE_ADDR and X-Forwarded-For is ignored (anyone can forge it).
+    N: the address is the N-th entry of X-Forwarded-For counted from the right, the one
+    the outermost trusted proxy wrote; entries further left are the client's own claims.
+    (ipware counts only the proxies listed in the header, which is one fewer.)
+    """
+    header = ("HTTP_X_FORWARDED_FOR",) if proxy_count > 0 else ("REMOTE_ADDR",)
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": header,
+        "AXES_IPWARE_PROXY_COUNT": max(proxy_count - 1, 0),
+    }
+
+
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_settings(PROXY_COUNT)[
+    "AXES_IPWARE_META_PRECEDENCE_ORDER"
+]
+AXES_IPWARE_PROXY_COUNT = client_ip_settings(PROXY_COUNT)["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A forged, longer X-Forwarded-For must not make ipware give up and fall back to
+# whatever it finds: with a proxy count it takes the entry at that position.
+IPWARE_STRICT = False
 
 # --- E-mail (reminders, digests) ----------------------------------------------
 # Django 6.1 mailers (the EMAIL_* settings are deprecated). With no EMAIL_HOST,
@@ -204,16 +240,129 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Certificates' PDFs and cadres' exports: personal data, outside MEDIA_ROOT, served
+# only through a checked view (the "private" storage below).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+
+def s3_storages() -> dict:
+    """Public media and private files in S3-compatible object storage, from the environment.
+
+    Turned on by AWS_STORAGE_BUCKET_NAME. Public media (Wagtail images, documents,
+    renditions) get plain URLs; private files (certificates, exports) are never
+    public: they are read by the checked views and streamed, and their keys sit
+    under "private/" when they share the public bucket.
+    """
+    from botocore.config import Config
+
+    public_bucket = os.environ["AWS_STORAGE_BUCKET_NAME"]
+    private_bucket = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "") or public_bucket
+    common = {
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        # Every key we write is new (see certificates/storage.py), never overwritten.
+        "file_overwrite": False,
+        # Storage that does not answer fails fast; the render task retries, the sweep finishes.
+        "client_config": Config(
+            connect_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")),
+            read_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")) * 2,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": public_bucket,
+                "location": "media" if private_bucket == public_bucket else "",
+                "querystring_auth": False,
+                "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "location": "private" if private_bucket == public_bucket else "",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }
+
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES = s3_storages()
+else:
+    # Embedded default: folders on this machine (MEDIA_ROOT, PRIVATE_MEDIA_ROOT).
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # Follows settings.PRIVATE_MEDIA_ROOT when used (tests change it).
+        "private": {"BACKEND": "certificates.storage.PrivateFileSystemStorage"},
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
+# --- Content-Security-Policy (Django's built-in CSP) -------------------------------
+# Public pages: our own files only, no inline script or style, images also as data: URIs,
+# framed only by ourselves (Wagtail's preview). Lesson videos play in frames from
+# CSP_FRAME_SOURCES (YouTube by default); images kept on another host (object storage)
+# are listed in CSP_IMAGE_SOURCES.
+CSP_FRAME_SOURCES = env_list(
+    "CSP_FRAME_SOURCES", "https://www.youtube.com,https://www.youtube-nocookie.com"
+)
+CSP_IMAGE_SOURCES = env_list("CSP_IMAGE_SOURCES")
+
+
+def public_media_origin() -> list[str]:
+    """Where editors' images are served from when they live in object storage."""
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return []
+    if domain := os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{domain}"]
+    if endpoint := os.environ.get("AWS_S3_ENDPOINT_URL"):
+        return [endpoint.rstrip("/")]
+    return ["https://*.amazonaws.com"]
+
+
+CSP_IMAGE_SOURCES += public_media_origin()
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *CSP_IMAGE_SOURCES],
+    "frame-src": [CSP.SELF, *CSP_FRAME_SOURCES],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+# The Wagtail admin (under /quan-tri/ only) still writes inline <script> elements (date
+# pickers, inline panels) and lets its widgets set inline styles, so there, and only there,
+# inline scripts and styles are allowed; learning/urls.py applies this policy.
+SECURE_CSP_ADMIN = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", *CSP_IMAGE_SOURCES],
+}
+
 # --- Wagtail ------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Học vụ số"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The public address, printed in every certificate's QR code and e-mailed link. Required in
+# production (`check --deploy` fails without a public https address); locally it defaults.
+SITE_URL = os.environ.get("SITE_URL", "")
+WAGTAILADMIN_BASE_URL = SITE_URL or "http://127.0.0.1:8000"
+# Nothing in the admin calls other sites: no avatars from Gravatar (it would send a hash
+# of each editor's e-mail address abroad), no version check against wagtail.org.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # The admin log-in reads phone numbers the way the site's log-in does ("0913 000 003").
 WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -249,6 +398,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+# The render task's first retry after a transient error, doubled each time (5 retries).
+CERTIFICATE_RETRY_DELAY = float(os.environ.get("CERTIFICATE_RETRY_DELAY", "2"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
@@ -263,6 +414,15 @@ CELERY_BEAT_SCHEDULE = {
     "training-refresh-ward-counts": {
         "task": "training.tasks.refresh_ward_counts",
         "schedule": 10 * 60.0,
+    },
+    # Files whose row never committed (a crash, a rollback): deleted once over an hour old.
+    "certificates-cleanup-files": {
+        "task": "certificates.tasks.cleanup_certificate_files",
+        "schedule": 60 * 60.0,
+    },
+    "training-cleanup-export-files": {
+        "task": "training.tasks.cleanup_export_files",
+        "schedule": 60 * 60.0,
     },
     "training-weekly-digests": {
         "task": "training.tasks.send_weekly_digests",
@@ -289,6 +449,3 @@ LOGGING = {
         )
     },
 }
-
-# Certificates' PDFs: personal data, outside MEDIA_ROOT, served only through a checked view.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))

@@ -9,6 +9,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import SILENCED_SYSTEM_CHECKS, client_ip_settings
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -28,6 +29,13 @@ if not os.environ.get("EMAIL_HOST"):
     }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind that one proxy unless PROXY_COUNT says otherwise: the rate limits must count the
+# address the proxy saw, or every visitor would share the proxy's own address.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = client_ip_settings(PROXY_COUNT)[
+    "AXES_IPWARE_META_PRECEDENCE_ORDER"
+]
+AXES_IPWARE_PROXY_COUNT = client_ip_settings(PROXY_COUNT)["AXES_IPWARE_PROXY_COUNT"]
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -39,9 +47,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # break editing; SAMEORIGIN still stops other sites framing ours. That is the
 # one deploy check we silence, for that reason.
 X_FRAME_OPTIONS = "SAMEORIGIN"
-SILENCED_SYSTEM_CHECKS = ["security.W019"]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W019"]
 
+# Media and private files as base.py chose them (object storage when
+# AWS_STORAGE_BUCKET_NAME is set); static files are served by WhiteNoise.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -20,8 +20,10 @@ CACHES = {
     }
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Local folders unless the environment names a bucket (the integration tests'
+# processes do, against the moto server tests/storage_server.py starts).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests never run collectstatic; WhiteNoise serves from the finders instead.
