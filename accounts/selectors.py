@@ -1,8 +1,9 @@
 """Reads about accounts and administrative units."""
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
 
-from .models import Notice, Province, User, Ward
+from .models import Notice, Province, Role, User, Ward
 from .text import fold
 
 WARD_SEARCH_LIMIT = 20
@@ -12,6 +13,37 @@ UNIT_TYPE_WORDS = {"xa", "phuong", "dac", "khu"}
 
 def _search_words(query: str) -> list[str]:
     return [word for word in fold(query).split() if word not in UNIT_TYPE_WORDS]
+
+
+def _admin_user_ids() -> QuerySet:
+    """Users who can open the Wagtail admin (editors, moderators...), by group or by themselves."""
+    access = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    return User.objects.filter(
+        Q(groups__permissions__in=access) | Q(user_permissions__in=access)
+    ).values("pk")
+
+
+def resident_condition(*, through: str = "") -> Q:
+    """A resident is an active learner with no staff access: never a cadre, editor or admin.
+
+    `through` is the path to the user from the model filtered, e.g. "user__" for enrolments.
+    This is the ONE definition of who counts in a ward's lists, figures and reminders.
+    """
+    return Q(
+        **{
+            f"{through}is_active": True,
+            f"{through}role": Role.LEARNER,
+            f"{through}is_staff": False,
+            f"{through}is_superuser": False,
+        }
+    ) & ~Q(**{f"{through}pk__in": _admin_user_ids()})
+
+
+def residents_of(*, wards: QuerySet[Ward] | list[Ward]) -> QuerySet[User]:
+    """The residents (see `resident_condition`) who live in these wards."""
+    return User.objects.filter(resident_condition(), ward__in=wards)
 
 
 def province_list() -> QuerySet[Province]:

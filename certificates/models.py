@@ -182,6 +182,12 @@ class Certificate(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Failures in a row, since when, and when the sweep tries again: set only for
+    # transient errors (storage full or unreachable, database gone), for a day;
+    # empty on a failed certificate means it waits for an admin's "try again".
+    failed_attempts = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
     # Revocation and reissue.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(_("lý do thu hồi"), max_length=300, blank=True)
@@ -212,7 +218,10 @@ class Certificate(models.Model):
                 name="revoked_certificate_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["status", "retry_at"]),
+        ]
 
     def __str__(self):
         return f"{self.number} · {self.full_name} · {self.course_title}"

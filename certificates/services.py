@@ -3,9 +3,10 @@
 import datetime
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import Enrollment
@@ -16,7 +17,19 @@ from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_sto
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
-STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+STALE_PENDING_AFTER = datetime.timedelta(seconds=settings.CERTIFICATE_STALE_PENDING_SECONDS)
+# A transient failure (storage full or unreachable, database gone) is tried again by
+# the sweep after growing delays (1, 2, 4 ... minutes, at most 2 hours) for a day.
+RETRY_TRANSIENT_FOR = datetime.timedelta(days=1)
+FIRST_RETRY_DELAY = datetime.timedelta(seconds=settings.CERTIFICATE_FIRST_RETRY_SECONDS)
+LONGEST_RETRY_DELAY = datetime.timedelta(hours=2)
+
+
+def retry_delay(failed_attempts: int) -> datetime.timedelta:
+    """How long the sweep waits after this many failures in a row: doubling, capped."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(failed_attempts - 1, 0), LONGEST_RETRY_DELAY)
+
+
 # Which certificates an officer may revoke, and which reissue (a new number, today's template).
 REVOCABLE = frozenset(
     {Certificate.Status.PENDING, Certificate.Status.READY, Certificate.Status.FAILED}
@@ -109,6 +122,9 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
             certificate.status = Certificate.Status.READY
             certificate.rendered_at = timezone.now()
             certificate.error = ""
+            certificate.failed_attempts = 0
+            certificate.failing_since = None
+            certificate.retry_at = None
             certificate.save()
             if previous:
                 transaction.on_commit(lambda: delete_quietly(private_storage, previous))
@@ -119,11 +135,50 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     return certificate
 
 
-def certificate_mark_failed(*, certificate_id: int, error: str) -> None:
-    """Record why rendering failed for good (after the last retry)."""
-    Certificate.objects.filter(pk=certificate_id, status=Certificate.Status.PENDING).update(
-        status=Certificate.Status.FAILED, error=error[:2000]
+@transaction.atomic
+def certificate_mark_failed(*, certificate_id: int, error: str, transient: bool = False) -> None:
+    """Record why rendering failed: a transient error is retried by the sweep with growing
+    delays for a day from its first failure; a permanent one waits for an admin."""
+    certificate = (
+        Certificate.objects.select_for_update()
+        .filter(pk=certificate_id, status=Certificate.Status.PENDING)
+        .first()
     )
+    if certificate is None:
+        return
+    now = timezone.now()
+    certificate.status = Certificate.Status.FAILED
+    certificate.error = error[:2000]
+    certificate.failed_attempts += 1
+    certificate.failing_since = certificate.failing_since or now
+    still_worth_it = now - certificate.failing_since < RETRY_TRANSIENT_FOR
+    certificate.retry_at = (
+        now + retry_delay(certificate.failed_attempts) if transient and still_worth_it else None
+    )
+    certificate.save(
+        update_fields=["status", "error", "failed_attempts", "failing_since", "retry_at"]
+    )
+
+
+@transaction.atomic
+def certificate_retry(*, certificate: Certificate) -> bool:
+    """An admin's "try again" on a failed certificate: pending again, queued after commit.
+
+    False if it is no longer failed (tried again by someone else, or by the sweep).
+    """
+    updated = Certificate.objects.filter(
+        pk=certificate.pk, status=Certificate.Status.FAILED
+    ).update(
+        status=Certificate.Status.PENDING,
+        error="",
+        failed_attempts=0,
+        failing_since=None,
+        retry_at=None,
+        queued_at=timezone.now(),
+    )
+    if updated:
+        _queue_render(certificate)
+    return bool(updated)
 
 
 class CertificateStateError(Exception):
@@ -175,21 +230,27 @@ def certificate_reissue(*, certificate: Certificate) -> Certificate:
 
 
 def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDING_AFTER) -> int:
-    """Queue again the certificates left pending (and, if asked, failed); returns how many."""
-    statuses = [Certificate.Status.PENDING] + (
-        [Certificate.Status.FAILED] if include_failed else []
-    )
+    """Queue again the certificates left pending, and the failed ones whose transient error
+    is due another try (with include_failed, every failed one); returns how many.
+
+    Idempotent: each row is claimed by one conditional update, so two sweeps at once
+    queue it once.
+    """
     now = timezone.now()
-    stale = Certificate.objects.filter(status__in=statuses, queued_at__lte=now - older_than)
-    ids = list(stale.values_list("pk", flat=True))
-    Certificate.objects.filter(pk__in=ids, status__in=statuses).update(
-        status=Certificate.Status.PENDING, error="", queued_at=now
-    )
+    stale_pending = Q(status=Certificate.Status.PENDING, queued_at__lte=now - older_than)
+    failed = Q(status=Certificate.Status.FAILED)
+    due = stale_pending | (failed if include_failed else failed & Q(retry_at__lte=now))
     from .tasks import render_certificate
 
-    for certificate_id in ids:
-        render_certificate.delay(certificate_id)
-    return len(ids)
+    count = 0
+    for certificate_id in Certificate.objects.filter(due).values_list("pk", flat=True):
+        claimed = Certificate.objects.filter(due, pk=certificate_id).update(
+            status=Certificate.Status.PENDING, queued_at=now
+        )
+        if claimed:
+            render_certificate.delay(certificate_id)
+            count += 1
+    return count
 
 
 def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:

@@ -56,6 +56,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that made dispatching fail (a broker down on purpose) must not leave the
+    after-failure pause (learning/celery.py) to the tests after it."""
+    from learning import celery
+
+    celery._broker_paused_until = 0.0
+
+
 @pytest.fixture
 def units(db):
     """A small, real slice of the unit list: two provinces and some of their wards."""
@@ -164,3 +173,18 @@ def s3_storage(s3_server, settings):
     bucket = s3_server.new_bucket()
     settings.STORAGES = s3_storages_for(s3_server, bucket)
     return bucket
+
+
+@pytest.fixture
+def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Each test-client request ends as it does in production: its after-commit work
+    (cache invalidation, task dispatch) runs, though the test's transaction stays open."""
+    from django.test import Client
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)

@@ -12,7 +12,7 @@ from accounts.phone import normalize_phone
 from courses.models import CoursePage
 
 from .models import Assignment, Audience
-from .selectors import ResidentStatus
+from .selectors import ResidentStatus, resident_phone_condition
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):
@@ -139,7 +139,9 @@ class ResidentFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(
-        label=_("Tìm theo tên hoặc số cuối điện thoại"), required=False, max_length=100
+        label=_("Tìm theo tên, số điện thoại đầy đủ hoặc 3 số cuối"),
+        required=False,
+        max_length=100,
     )
 
     def __init__(self, *args, assignments, **kwargs):
@@ -147,6 +149,11 @@ class ResidentFilterForm(forms.Form):
         self.fields["giao"].choices = [("", _("— Chỉ danh sách người dân —"))] + [
             (a.pk, f"{a.course.title} · {a.due_date:%d/%m/%Y}") for a in assignments
         ]
+
+    def clean_q(self) -> str:
+        search = self.cleaned_data["q"]
+        resident_phone_condition(text=search)  # the phone rule, said to the cadre
+        return search
 
 
 # The cadre's own browser must not fill in the cadre's name, number or birth year.

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, for load balancers: before host checks and HTTPS redirects
+    "learning.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -115,15 +117,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One Redis may serve as both cache and queue (REDIS_URL); CACHE_URL and
+# CELERY_BROKER_URL split them, each defaulting to REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# A Redis that hangs must not hang every request: give up quickly (a few tries of half
-# a second); callers then fall back to the database or, for rate limits, let the request in.
-REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-if REDIS_URL:
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+# A Redis that hangs must not hang every request: give up after a quarter of a second
+# and leave the cache alone for a few seconds (learning/cache.py).
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.25")),
+    "socket_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.25")),
+    "PAUSE_AFTER_ERROR": float(os.environ.get("CACHE_PAUSE_AFTER_ERROR", "5")),
+}
+if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Django's RedisCache whose failures are misses (learning/cache.py): a Redis
+            # that is down or hung never turns a page or a learner's progress into an error.
+            "BACKEND": "learning.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
@@ -136,6 +147,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Sessions live in the database: they survive a web host going away and a Redis
+# outage. (Not cached_db: a log-out while Redis is unreachable could not drop the
+# cached copy, which would come back with Redis.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts and log-in ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -369,20 +384,20 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
 # --- Celery -------------------------------------------------------------------
+# The embedded queue and beat's schedule file; with a Redis broker beat keeps its
+# schedule in Redis (celery-redbeat) and nothing is written here.
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # An unacknowledged task (its worker killed) is delivered again after this long.
-        "visibility_timeout": 600,
-        # A broker that does not answer must not hold a learner's request for long.
-        "socket_connect_timeout": 3,
-        "socket_timeout": 5,
-    }
-else:
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "filesystem://"
+# The time budget of one after-commit dispatch from a request (learning/celery.py):
+# each socket operation may take this long, with no retries; then the row is left
+# for the sweep and dispatching pauses for CELERY_DISPATCH_PAUSE seconds.
+CELERY_DISPATCH_TIMEOUT = float(os.environ.get("CELERY_DISPATCH_TIMEOUT", "0.15"))
+# Each readiness check (/readyz, manage.py readiness) gets at most this long.
+READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "1.0"))
+CELERY_DISPATCH_PAUSE = float(os.environ.get("CELERY_DISPATCH_PAUSE", "10"))
+if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: a queue in files, shared by the web process and the
     # worker that `make run` starts beside it. No server needed.
-    CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
@@ -391,6 +406,23 @@ else:
     }
     for folder in ("queue", "control"):
         (CELERY_QUEUE_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BEAT_SCHEDULER = "learning.beat.LockedPersistentScheduler"
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task (its worker killed) is delivered again after this long.
+        "visibility_timeout": 600,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 5,
+    }
+    # Beat keeps its schedule in Redis and holds a lock there, so several beat
+    # processes (one per host, say) still send each periodic task once.
+    CELERY_BEAT_SCHEDULER = "learning.beat.HealingRedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = "hvs-beat:"
+    # A standby beat takes over within this long after the active one dies.
+    CELERY_REDBEAT_LOCK_TIMEOUT = 150
+# Beat wakes at least this often (and so extends its lock).
+CELERY_BEAT_MAX_INTERVAL = 30
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
@@ -400,10 +432,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
 # The render task's first retry after a transient error, doubled each time (5 retries).
 CERTIFICATE_RETRY_DELAY = float(os.environ.get("CERTIFICATE_RETRY_DELAY", "2"))
+# The certificate sweep: how often it runs, how old a pending certificate must be
+# to be presumed lost, and the first delay before a transient failure is retried.
+CERTIFICATE_SWEEP_SECONDS = float(os.environ.get("CERTIFICATE_SWEEP_SECONDS", "60"))
+CERTIFICATE_STALE_PENDING_SECONDS = int(os.environ.get("CERTIFICATE_STALE_PENDING_SECONDS", "180"))
+CERTIFICATE_FIRST_RETRY_SECONDS = int(os.environ.get("CERTIFICATE_FIRST_RETRY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
-        "schedule": 60.0,
+        "schedule": CERTIFICATE_SWEEP_SECONDS,
     },
     # Crontab times are in CELERY_TIMEZONE (Asia/Ho_Chi_Minh).
     "training-reminders": {

@@ -15,7 +15,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
         if not os.environ.get("REDIS_URL")
-        else "django.core.cache.backends.redis.RedisCache",
+        else "learning.cache.TolerantRedisCache",
         "LOCATION": os.environ.get("REDIS_URL", "tests"),
     }
 }
