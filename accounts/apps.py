@@ -8,6 +8,14 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Tài khoản")
 
+    def ready(self):
+        from django.urls import register_converter
+
+        from .ids import IdConverter
+
+        # Before any URLconf (Wagtail's admin URLs included) is imported.
+        register_converter(IdConverter, "id")
+
 
 class WagtailUsersConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms for our phone-number User."""

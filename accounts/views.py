@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import ratelimit, selectors, services
 from .forms import DeleteAccountForm, PhoneLoginForm, ProfileForm, SignUpForm
+from .ids import parse_id
 from .phone import normalize_phone
 
 # Buttons of the ward picker that only reload the form (no JavaScript needed).
@@ -180,9 +181,8 @@ def ward_lookup(request):
             for ward in selectors.ward_search(query=query)
         ]
         return JsonResponse({"wards": results})
-    try:
-        province_id = int(request.GET.get("province", ""))
-    except ValueError:
+    province_id = parse_id(request.GET.get("province"))
+    if province_id is None:
         return JsonResponse({"error": _("Thiếu tỉnh/thành phố.")}, status=400)
     wards = selectors.ward_list_for_province(province_id=province_id)
     return JsonResponse({"wards": [{"id": w.pk, "name": w.name} for w in wards]})

@@ -6,7 +6,6 @@ Superusers hold every permission; where that permission is not defined, only the
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail import hooks
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 
 from . import services
@@ -22,14 +22,10 @@ from .models import Certificate
 PERMISSION = "certificates.revoke_certificate"
 
 
-def _require_permission(request) -> None:
-    if not request.user.has_perm(PERMISSION):
-        raise PermissionDenied
-
-
 def failed_list(request):
     """Every failed certificate: why, and whether the sweep will try again by itself."""
-    _require_permission(request)
+    if not request.user.has_perm(PERMISSION):
+        return permission_denied(request)  # Wagtail's answer: back to the dashboard
     failed = Certificate.objects.filter(status=Certificate.Status.FAILED).order_by(
         "retry_at", "-issued_at"
     )
@@ -40,7 +36,8 @@ def failed_list(request):
 
 @require_POST
 def retry(request, pk: int):
-    _require_permission(request)
+    if not request.user.has_perm(PERMISSION):
+        return permission_denied(request)
     certificate = get_object_or_404(Certificate, pk=pk)
     if services.certificate_retry(certificate=certificate):
         messages.success(

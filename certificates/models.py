@@ -19,6 +19,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
+from .widgets import ImageChooser
 
 # The old migrations name this class; private files now go through `select_private_storage`.
 PrivateStorage = PrivateFileSystemStorage
@@ -83,10 +84,10 @@ class CertificateSettings(BaseSiteSetting):
 
     panels = [
         FieldPanel("organisation_name"),
-        FieldPanel("logo"),
+        FieldPanel("logo", widget=ImageChooser),
         FieldPanel("signer_name"),
         FieldPanel("signer_title"),
-        FieldPanel("signature"),
+        FieldPanel("signature", widget=ImageChooser),
         FieldPanel("footer_text"),
     ]
 

@@ -67,6 +67,8 @@ MATRIX = {
     "certificate_admin:revoke POST":          (*NO_ADMIN,     NO,   NO,  LOGIN, LOGIN, DONE,  DONE),
     "certificate_admin:reissue":              (*NO_ADMIN,     NO,   NO,  LOGIN, LOGIN, 200,   200),
     "certificate_admin:reissue POST":         (*NO_ADMIN,     NO,   NO,  LOGIN, LOGIN, DONE,  DONE),
+    "certificates_failed":                    (*NO_ADMIN,     NO,   NO,  LOGIN, LOGIN, 200,   200),
+    "certificates_retry POST":                (*NO_ADMIN,     NO,   NO,  LOGIN, LOGIN, DONE,  DONE),
     "training_reports:province":              (*NO_ADMIN,     200,   200,  LOGIN, LOGIN, NO,   200),
     "training_reports:province csv":          (*NO_ADMIN,     200,   200,  LOGIN, LOGIN, NO,   200),
     "training_reports:province_results":      (*NO_ADMIN,     200,   200,  LOGIN, LOGIN, NO,   200),
@@ -197,6 +199,7 @@ def request_for(key: str, w: dict) -> tuple[str, str, dict]:
             "certificate_admin:inspect": [certificate.pk],
             "certificate_admin:revoke": [certificate.pk],
             "certificate_admin:reissue": [certificate.pk],
+            "certificates_retry": [certificate.pk],
             "quiz_reports:items": [quiz.pk],
             "quiz_reports:items_results": [quiz.pk],
         }.get(name)

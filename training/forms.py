@@ -7,31 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from accounts.forms import birth_year_field, full_name_field
+from accounts.ids import IdsChoiceField
 from accounts.models import Role, User, Ward
 from accounts.phone import normalize_phone
 from courses.models import CoursePage
 
 from .models import Assignment, Audience
 from .selectors import ResidentStatus, resident_phone_condition
-
-
-class IdsChoiceField(forms.ModelMultipleChoiceField):
-    """Ids outside the database's integer range are refused like any unknown id
-    (SQLite would raise OverflowError on them: a 500 instead of a form error)."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                in_range = 0 < int(pk) < 2**63
-            except (TypeError, ValueError):
-                in_range = False
-            if not in_range:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 class WardChoiceField(IdsChoiceField):

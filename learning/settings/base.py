@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # before anything reads the session cookie or the query string
+    "learning.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "learning.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
