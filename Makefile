@@ -24,6 +24,8 @@ install: .venv/.installed
 # Compiled with Babel, so gettext need not be installed on the machine.
 messages: install
 	.venv/bin/pybabel compile --domain=django --directory=locale --statistics
+	.venv/bin/pybabel compile --domain=django --directory=learning/admin_locale --statistics
+	.venv/bin/pybabel compile --domain=djangojs --directory=learning/admin_locale --statistics
 
 # What the code needs from the system, installed here when we may (root + apt-get):
 # Pango for WeasyPrint (certificates) and HarfBuzz-subset so fonts are subset fast.

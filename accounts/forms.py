@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from . import selectors
 from .ids import parse_id
@@ -219,23 +220,60 @@ class ProfileForm(WardPickerMixin):
     field_order = ["full_name", "birth_year", "province", "ward", "ward_query"]
 
 
-class PhoneLoginForm(AuthenticationForm):
-    """Django's log-in form, reading the phone number in any usual spelling."""
-
-    username = forms.CharField(
+def phone_username_field() -> forms.CharField:
+    """The log-in's username box: a mobile number, typed the way people write it."""
+    return forms.CharField(
         label=_("Số điện thoại"),
         max_length=30,
         widget=forms.TextInput(
             attrs={"type": "tel", "inputmode": "tel", "autocomplete": "username", "autofocus": True}
         ),
     )
-    error_messages = {
-        "invalid_login": _("Số điện thoại hoặc mật khẩu không đúng. Hãy thử lại."),
-        "inactive": _("Tài khoản này đã bị khoá."),
-    }
+
+
+LOGIN_ERROR_MESSAGES = {
+    "invalid_login": _("Số điện thoại hoặc mật khẩu không đúng. Hãy thử lại."),
+    "inactive": _("Tài khoản này đã bị khoá."),
+}
+
+
+class PhoneUsernameMixin:
+    """Reads a log-in form's username as a mobile number in any usual spelling."""
 
     def clean_username(self) -> str:
         return normalize_phone(self.cleaned_data["username"])
+
+
+class PhoneLoginForm(PhoneUsernameMixin, AuthenticationForm):
+    """Django's log-in form, reading the phone number in any usual spelling."""
+
+    username = phone_username_field()
+    error_messages = LOGIN_ERROR_MESSAGES
+
+
+class AdminLoginForm(PhoneUsernameMixin, WagtailLoginForm):
+    """Wagtail's admin log-in (WAGTAILADMIN_USER_LOGIN_FORM), reading phones like the site's.
+
+    So "0913000003", "0913 000 003" and "+84913000003" all log in, and a wrong
+    password gets the same plain message as on the site.
+    """
+
+    username = phone_username_field()
+    password = forms.CharField(
+        label=_("Mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {**WagtailLoginForm.error_messages, **LOGIN_ERROR_MESSAGES}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["placeholder"] = _("Ví dụ 0912 345 678")
+
+    def get_invalid_login_error(self) -> ValidationError:
+        # Wagtail's message names the username field ("Your %(username_field)s and
+        # password didn't match"), which reads badly in Vietnamese.
+        return ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
 class DeleteAccountForm(forms.Form):

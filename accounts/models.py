@@ -170,6 +170,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self):
         return self.full_name
 
+    @property
+    def first_name(self) -> str:
+        """The whole name: Wagtail's admin names its user by `first_name` (else the phone)."""
+        return self.full_name
+
     def get_short_name(self):
         # Vietnamese names put the given name last: "Nguyễn Thị Hồng Nhung" -> "Nhung".
         return self.full_name.split()[-1] if self.full_name else self.phone

@@ -120,6 +120,8 @@ class CoursePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
+    # Editors see a course's lessons and quiz in the order learners take them.
+    admin_default_ordering = "ord"
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import course_progress

@@ -5,14 +5,25 @@ from django.views.decorators.csp import csp_override
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from accounts.admin_views import AccountView
 from learning.views import favicon
 
 # The Wagtail admin needs inline scripts and styles; the rest of the site does not (settings).
 admin_urls = decorate_urlpatterns(
-    [path("", include(wagtailadmin_urls))], csp_override(settings.SECURE_CSP_ADMIN)
+    [
+        # Before Wagtail's own "account/": the settings with our one full-name field.
+        path(
+            "account/",
+            require_admin_access(AccountView.as_view()),
+            name="wagtailadmin_account",
+        ),
+        path("", include(wagtailadmin_urls)),
+    ],
+    csp_override(settings.SECURE_CSP_ADMIN),
 )
 
 urlpatterns = [
