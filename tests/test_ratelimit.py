@@ -77,7 +77,7 @@ def test_five_wrong_passwords_lock_that_phone_not_a_neighbour_on_the_same_addres
     # the other person behind the same address logs in
     response = log_in(client, "0987000002", PASSWORD, **headers)
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("learning:my_learning")
 
 
 def test_an_address_is_refused_only_after_fifty_failures_across_numbers(
