@@ -8,6 +8,13 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Tài khoản")
 
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from .collation import register_sqlite_collation
+
+        connection_created.connect(register_sqlite_collation, dispatch_uid="sqlite-vietnamese")
+
 
 class WagtailUsersConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms for our phone-number User."""

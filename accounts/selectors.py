@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 
+from .collation import sort_key, vietnamese
 from .models import Notice, Province, User, Ward
 from .text import fold
 
@@ -15,13 +16,14 @@ def _search_words(query: str) -> list[str]:
 
 
 def province_list() -> QuerySet[Province]:
-    """All provinces by name."""
-    return Province.objects.order_by("name")
+    """All provinces in Vietnamese alphabetical order."""
+    return Province.objects.order_by(vietnamese("name"))
 
 
 def ward_list_for_province(*, province_id: int) -> QuerySet[Ward]:
-    """The wards of one province by name."""
-    return Ward.objects.filter(province_id=province_id).select_related("province").order_by("name")
+    """The wards of one province in Vietnamese alphabetical order."""
+    wards = Ward.objects.filter(province_id=province_id).select_related("province")
+    return wards.order_by(vietnamese("name"))
 
 
 def ward_search(*, query: str, limit: int = WARD_SEARCH_LIMIT) -> list[Ward]:
@@ -36,11 +38,11 @@ def ward_search(*, query: str, limit: int = WARD_SEARCH_LIMIT) -> list[Ward]:
     wards = Ward.objects.select_related("province")
     for word in words[:6]:
         wards = wards.filter(search_text__contains=word)
-    matches = list(wards.order_by("name")[: limit * 3])
+    matches = list(wards.order_by(vietnamese("name"))[: limit * 3])
 
-    def current_name_first(ward: Ward) -> tuple[bool, str]:
+    def current_name_first(ward: Ward) -> tuple[bool, bytes]:
         current = fold(f"{ward.name} {ward.province.name}")
-        return (not all(word in current for word in words), fold(ward.name))
+        return (not all(word in current for word in words), sort_key(ward.name))
 
     return sorted(matches, key=current_name_first)[:limit]
 

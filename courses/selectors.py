@@ -18,6 +18,8 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Page
 
+from accounts.collation import vietnamese
+
 from .models import CoursePage, Enrollment
 
 
@@ -259,14 +261,17 @@ def assigned_due_dates(*, user) -> dict[int, date]:
 def catalogue(
     *, index: Page, user, due_dates: Mapping[int, date] | None = None
 ) -> list[CourseCard]:
-    """Live courses under a catalogue page with the learner's progress on each.
+    """Live courses under a catalogue page, in Vietnamese alphabetical order, with progress.
 
     Courses in `due_dates` (course id -> due date: those assigned to the learner)
     come first, soonest due first. A fixed number of queries, whatever the number
     of courses.
     """
     courses = list(
-        CoursePage.objects.live().child_of(index).select_related("cover_image").order_by("path")
+        CoursePage.objects.live()
+        .child_of(index)
+        .select_related("cover_image")
+        .order_by(vietnamese("title"))
     )
     return _cards(courses, user, due_dates or {})
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
+from accounts.collation import sort_key, vietnamese
 from accounts.models import Province, User, Ward
 from accounts.text import fold
 from certificates.models import Certificate
@@ -352,7 +353,7 @@ def ward_rows(
     for assignment_id, ward_id in coverage:
         covered.setdefault(ward_id, []).append(by_id[assignment_id])
 
-    ward_list = list(wards.order_by("name"))
+    ward_list = list(wards.order_by(vietnamese("name")))
     counts = _ward_counts([w.pk for w in ward_list], keys, course_ids, now, refresh)
     rows = []
     for ward in ward_list:
@@ -462,7 +463,7 @@ PROVINCE_SORT_LABELS = {
 }
 
 PROVINCE_SORTS = {
-    "ten": lambda row: row.ward.name,
+    "ten": lambda row: sort_key(row.ward.name),
     "dan-so": lambda row: row.residents,
     "ti-le": lambda row: row.overall.rate,
     "7-ngay": lambda row: row.overall.change_7_days,
@@ -499,13 +500,17 @@ def ward_summary(*, ward: Ward) -> tuple[int, list[AssignmentFigures]]:
     ]
 
 
+# People are listed by given name, then by full name (family name first): the local habit.
+RESIDENT_ORDER = (vietnamese("given_name"), vietnamese("full_name"), "pk")
+
+
 def ward_residents(
     *, ward: Ward, assignment: Assignment | None, status: str = "", search: str = ""
 ) -> QuerySet[User]:
     """Residents of a ward, with their enrolment and certificate for the assigned course.
 
     Filter by `status` (a ResidentStatus value) and by name without diacritics, or
-    by the last digits of the phone number. Ordered by name.
+    by the last digits of the phone number. Ordered by given name, then full name.
     """
     residents = User.objects.filter(ward=ward, is_active=True)
     if search := fold(search):
@@ -514,7 +519,7 @@ def ward_residents(
         by_name = Q(name_folded__contains=search)
         residents = residents.filter(by_name | Q(phone__endswith=digits) if digits else by_name)
     if assignment is None:
-        return residents.order_by("name_folded", "pk")
+        return residents.order_by(*RESIDENT_ORDER)
     residents = (
         residents.filter(resident_audience_filter(assignment))
         .annotate(
@@ -546,7 +551,7 @@ def ward_residents(
         if assignment.due_date >= timezone.localdate():
             return residents.none()
         residents = residents.filter(completed_at__isnull=True)
-    return residents.order_by("name_folded", "pk")
+    return residents.order_by(*RESIDENT_ORDER)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import permissions
 from accounts import selectors as account_selectors
+from accounts.collation import vietnamese
 from accounts.models import Province, User, Ward
 
 from . import charts, selectors, services
@@ -53,9 +54,13 @@ def assignment_in_scope(user: User, assignment_id: int) -> Assignment:
 def dashboard(request):
     """The cadre's start page: their wards or province, assignments, notices."""
     user = request.user
-    provinces = list(permissions.visible_provinces(user).order_by("name"))
+    provinces = list(permissions.visible_provinces(user).order_by(vietnamese("name")))
     province_links = [p for p in provinces if permissions.can_see_province_report(user, p)]
-    wards = list(permissions.visible_wards(user).order_by("name")) if not province_links else []
+    wards = (
+        list(permissions.visible_wards(user).order_by(vietnamese("name")))
+        if not province_links
+        else []
+    )
     notices = account_selectors.notices_unread(user=user)
     return render(
         request,
@@ -234,7 +239,7 @@ def assignment_detail(request, assignment_id: int):
         "training/assignment_detail.html",
         {
             "assignment": assignment,
-            "wards": wards.order_by("name"),
+            "wards": wards.order_by(vietnamese("name")),
             "history": selectors.assignment_history(assignment=assignment),
             "editable": selectors.assignment_editable(user=request.user, assignment=assignment),
         },

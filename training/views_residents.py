@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions, services
+from accounts.collation import vietnamese
 from accounts.models import User
 
 from .forms import ResidentRegisterForm
@@ -54,7 +55,7 @@ def resident_register(request):
     wards = (
         permissions.visible_wards(request.user)
         .select_related("province")
-        .order_by("province__name", "name")
+        .order_by(vietnamese("province__name"), vietnamese("name"))
     )
     form = ResidentRegisterForm(request.POST or None, wards=wards)
     if request.method == "POST" and form.is_valid():
