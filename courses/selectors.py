@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Page
@@ -322,6 +322,20 @@ def _cards(courses: list[CoursePage], user, due_dates: Mapping[int, date]) -> li
                 card.completed = enrollment.completed_at is not None
     # Assigned courses first, soonest due first; the rest keep their order.
     return sorted(cards, key=lambda card: (not card.assigned, card.due_date or date.max))
+
+
+def course_current_for_learner(*, user) -> CoursePage | None:
+    """The live course this learner touched last (started or did a step in) and has not finished."""
+    if not user.is_authenticated:
+        return None
+    enrollment = (
+        Enrollment.objects.filter(user=user, completed_at__isnull=True, course__live=True)
+        .annotate(last_activity=Coalesce(Max("steps_done__completed_at"), F("started_at")))
+        .select_related("course")
+        .order_by("-last_activity", "-pk")
+        .first()
+    )
+    return enrollment.course if enrollment else None
 
 
 def learner_course_cards(*, user, due_dates: Mapping[int, date] | None = None) -> list[CourseCard]:
