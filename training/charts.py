@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext
+
 from .selectors import ProvinceReport
 
 WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
@@ -41,6 +44,18 @@ def completion_bars(report: ProvinceReport) -> dict:
         for index, row in enumerate(rows)
     ]
     return {
+        # The words are translated here, not in the .svg template: makemessages reads only
+        # .html, .txt and .py files, so strings in an .svg would never reach the catalogue.
+        "title": gettext("Tỉ lệ hoàn thành theo xã/phường"),
+        "description": gettext(
+            "Thấp nhất ở trên cùng. Đường liền: trung vị %(median)s%%. "
+            "Đường đứt: ngưỡng vùng trũng %(threshold)s%%."
+        )
+        % {
+            "median": floatformat(report.median_rate, "0u"),
+            "threshold": floatformat(report.lagging_below, "0u"),
+        },
+        "median_label": gettext("trung vị"),
         "bars": bars,
         "width": WIDTH,
         "height": TOP + len(bars) * ROW_HEIGHT + 8,
