@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts.collation import sort_key
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
 from courses.models import CoursePage, Enrollment
 
@@ -369,7 +370,7 @@ def _lagging_wards(
                 province=Province.objects.get(pk=province_id), settings=training
             )
         lagging += [row.ward for row in reports[province_id].lagging_rows if row.ward.pk in visible]
-    return sorted(lagging, key=lambda ward: ward.name)
+    return sorted(lagging, key=lambda ward: sort_key(ward.name))
 
 
 def _digest_email(*, cadre: User, params: dict) -> tuple[str, str]:
