@@ -9,6 +9,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Tài khoản")
 
     def ready(self):
+        from django.urls import register_converter
+
+        from .ids import IdConverter
+
+        # Before any URLconf (Wagtail's admin URLs included) is imported.
+        register_converter(IdConverter, "id")
+
         from django.db.backends.signals import connection_created
 
         from .collation import register_sqlite_collation

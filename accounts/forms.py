@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .ids import parse_id
 from .models import Province, User, Ward
 from .phone import normalize_phone
 from .text import has_letter, normalize_name
@@ -99,10 +100,7 @@ class WardPickerMixin(forms.Form):
         if raw is None:
             ward = self.initial.get("ward")
             return ward.province_id if isinstance(ward, Ward) else self.initial.get("province")
-        try:
-            return int(raw) if raw else None
-        except ValueError:
-            return None
+        return parse_id(raw)
 
     def ward_options(self) -> list[Ward]:
         province_id = self.chosen_province_id()
@@ -110,16 +108,29 @@ class WardPickerMixin(forms.Form):
             return []
         return list(selectors.ward_list_for_province(province_id=province_id))
 
+    def ward_search_query(self) -> str:
+        """What the visitor typed in the ward search box, unless they asked for the province's list."""
+        query = self._typed_ward_query() if self.is_bound else ""
+        # "Show the wards of this province" means: the list, not the earlier search.
+        return "" if self.data.get("action") == "pick_province" else query
+
     def ward_search_results(self) -> list[tuple[Ward, str]]:
         """(ward, former name that matched) pairs for what the visitor typed."""
-        query = (self.data.get("ward_query") or "").strip() if self.is_bound else ""
-        # "Show the wards of this province" means: the list, not the earlier search.
-        if not query or self.data.get("action") == "pick_province":
+        query = self.ward_search_query()
+        if not query:
             return []
+        wards = selectors.ward_search(query=query, province_id=self.chosen_province_id())
         return [
-            (ward, selectors.ward_former_name_matching(ward=ward, query=query))
-            for ward in selectors.ward_search(query=query)
+            (ward, selectors.ward_former_name_matching(ward=ward, query=query)) for ward in wards
         ]
+
+    def _typed_ward_query(self) -> str:
+        """What the visitor typed in the search box, once the field's own checks
+        (length, no NUL byte) pass; anything else searches for nothing."""
+        try:
+            return self.fields["ward_query"].clean(self.data.get("ward_query")) or ""
+        except ValidationError:
+            return ""
 
     def selected_ward_id(self) -> str:
         if self.is_bound:

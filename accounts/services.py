@@ -25,6 +25,7 @@ from .models import (
     Ward,
 )
 from .phone import normalize_phone
+from .selectors import resident_condition
 from .text import fold, normalize_name
 
 
@@ -226,7 +227,8 @@ def first_login_code_issue(
     """
     # Lock the user row so two cadres printing at once cannot both create a code.
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.is_staff or user.is_superuser or user.role != Role.LEARNER or not user.is_active:
+    # Only residents: a code sets a password, so never for a cadre, editor or admin.
+    if not User.objects.filter(resident_condition(), pk=user.pk).exists():
         raise PermissionDenied
     if user.has_usable_password() and reason != FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD:
         raise FirstLoginError(

@@ -14,12 +14,14 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import ratelimit, selectors, services
 from .forms import DeleteAccountForm, PhoneLoginForm, ProfileForm, SignUpForm
+from .ids import parse_id
 from .phone import normalize_phone
 
 # Buttons of the ward picker that only reload the form (no JavaScript needed).
@@ -30,10 +32,19 @@ def _is_ward_picker_reload(request) -> bool:
     return request.method == "POST" and request.POST.get("action") in WARD_PICKER_ACTIONS
 
 
+def _safe_next_url(request) -> str:
+    """The `next` page asked for, if it is on this site; "" otherwise (no open redirect)."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("accounts:account")
+        return redirect(selectors.user_home_url(user=request.user))
     reloading = _is_ward_picker_reload(request)
     if request.method == "POST" and not reloading and _sign_up_throttled(request):
         # Keep what the person typed (not the passwords), so nothing is lost.
@@ -56,12 +67,12 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Đăng ký thành công. Chào mừng bạn!"))
-        return redirect("accounts:account")
+        return redirect(_safe_next_url(request) or selectors.user_home_url(user=user))
     status = 400 if request.method == "POST" and not reloading else 200
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "show_errors": not reloading},
+        {"form": form, "show_errors": not reloading, "next": _safe_next_url(request)},
         status=status,
     )
 
@@ -96,6 +107,10 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form):
         ratelimit.limit_hit(limit=self.address_limit, key=ratelimit.client_address(self.request))
         return super().form_invalid(form)
+
+    def get_default_redirect_url(self):
+        """Without a `next`, cadres land on their dashboard and learners on "my learning"."""
+        return selectors.user_home_url(user=self.request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,12 +192,13 @@ def ward_lookup(request):
                 "province": ward.province.name,
                 "former": selectors.ward_former_name_matching(ward=ward, query=query),
             }
-            for ward in selectors.ward_search(query=query)
+            for ward in selectors.ward_search(
+                query=query, province_id=parse_id(request.GET.get("province"))
+            )
         ]
         return JsonResponse({"wards": results})
-    try:
-        province_id = int(request.GET.get("province", ""))
-    except ValueError:
+    province_id = parse_id(request.GET.get("province"))
+    if province_id is None:
         return JsonResponse({"error": _("Thiếu tỉnh/thành phố.")}, status=400)
     wards = selectors.ward_list_for_province(province_id=province_id)
     return JsonResponse({"wards": [{"id": w.pk, "name": w.name} for w in wards]})

@@ -6,6 +6,7 @@ from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from .forms import full_name_field
+from .ids import IdsChoiceField
 from .models import User
 from .phone import normalize_phone
 
@@ -18,6 +19,9 @@ PROFILE_FIELDS = {
     "managed_province",
     "managed_wards",
 }
+
+# Lists of ids a hostile POST could fill with numbers no database holds.
+ID_LIST_FIELDS = {"groups": IdsChoiceField, "managed_wards": IdsChoiceField}
 
 
 class PhoneUserFormMixin(forms.ModelForm):
@@ -45,12 +49,14 @@ class PhoneUserCreationForm(PhoneUserFormMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = {"phone", "is_superuser", "groups"} | PROFILE_FIELDS
+        field_classes = ID_LIST_FIELDS
 
 
 class PhoneUserEditForm(PhoneUserFormMixin, UserEditForm):
     class Meta(UserEditForm.Meta):
         model = User
         fields = {"phone", "is_active", "is_superuser", "groups"} | PROFILE_FIELDS
+        field_classes = ID_LIST_FIELDS
 
 
 class UserViewSet(WagtailUserViewSet):

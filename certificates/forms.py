@@ -13,6 +13,11 @@ class VerifyByNumberForm(forms.Form):
     ho_ten = forms.CharField(label=_("Họ và tên người được cấp"), max_length=150, required=False)
     ma = forms.CharField(label=_("Mã kiểm tra"), max_length=20, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # The page's inputs are id="so", "ho_ten", "ma": the error summary links to them.
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
     def clean_so(self) -> str:
         number = certificate_number_normalise(number=self.cleaned_data["so"])
         if not number:

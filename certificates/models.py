@@ -8,11 +8,9 @@ stays, marked replaced.
 """
 
 import hashlib
-import os
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,27 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
+from .widgets import ImageChooser
 
-class PrivateStorage(FileSystemStorage):
-    """Files that are personal data: outside MEDIA_ROOT, served only through a checked view.
-
-    The folder is read from settings.PRIVATE_MEDIA_ROOT when used, so it is not
-    baked into migrations and follows settings overrides.
-    """
-
-    def __init__(self):
-        super().__init__()
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
+# The old migrations name this class; private files now go through `select_private_storage`.
+PrivateStorage = PrivateFileSystemStorage
 
 
-private_storage = PrivateStorage()
+def certificate_pdf_path(instance: "Certificate", filename: str) -> str:
+    """A new key for every render (never overwriting a PDF a row may point at)."""
+    return unique_name(f"certificates/{timezone.now():%Y}", filename)
 
 
 def new_token() -> str:
@@ -97,10 +84,10 @@ class CertificateSettings(BaseSiteSetting):
 
     panels = [
         FieldPanel("organisation_name"),
-        FieldPanel("logo"),
+        FieldPanel("logo", widget=ImageChooser),
         FieldPanel("signer_name"),
         FieldPanel("signer_title"),
-        FieldPanel("signature"),
+        FieldPanel("signature", widget=ImageChooser),
         FieldPanel("footer_text"),
     ]
 
@@ -190,10 +177,18 @@ class Certificate(models.Model):
     # so a long backlog is not queued over and over.
     queued_at = models.DateTimeField(default=timezone.now)
     # The rendered document.
-    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+    pdf = models.FileField(
+        storage=select_private_storage, upload_to=certificate_pdf_path, blank=True, max_length=255
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Failures in a row, since when, and when the sweep tries again: set only for
+    # transient errors (storage full or unreachable, database gone), for a day;
+    # empty on a failed certificate means it waits for an admin's "try again".
+    failed_attempts = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
     # Revocation and reissue.
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(_("lý do thu hồi"), max_length=300, blank=True)
@@ -204,6 +199,10 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = _("giấy chứng nhận")
         verbose_name_plural = _("giấy chứng nhận")
+        # Certificates are issued by the system, never added, edited or deleted by hand:
+        # "view" lists them (they hold names), "revoke" revokes and reissues them.
+        default_permissions = ("view",)
+        permissions = [("revoke_certificate", _("Thu hồi và cấp lại giấy chứng nhận"))]
         constraints = [
             # One certificate in force per learner and course; replaced ones stay as history.
             models.UniqueConstraint(
@@ -220,7 +219,10 @@ class Certificate(models.Model):
                 name="revoked_certificate_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["status", "retry_at"]),
+        ]
 
     def __str__(self):
         return f"{self.number} · {self.full_name} · {self.course_title}"

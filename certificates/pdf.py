@@ -4,8 +4,10 @@ The font configuration and the parsed stylesheet are built once per process:
 rebuilding them for every certificate is what makes rendering slow and leaky.
 """
 
+import base64
 import datetime
 import functools
+import mimetypes
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
@@ -67,9 +69,17 @@ def _qr_svg(url: str) -> str:
 
 
 def _image_uri(path: str) -> str:
-    if not path or not default_storage.exists(path):
+    """An image from the media storage as a data: URI, so it works whether that is a folder
+    on this machine or object storage on another."""
+    if not path:
         return ""
-    return Path(default_storage.path(path)).as_uri()
+    try:
+        with default_storage.open(path, "rb") as image:
+            data = image.read()
+    except FileNotFoundError:
+        return ""
+    mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def certificate_html(certificate: Certificate) -> str:

@@ -3,19 +3,38 @@
 import datetime
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from courses.models import Enrollment
 
 from .models import Certificate, CertificateCounter, CertificateSettings, TemplateVersion
 from .pdf import render_pdf
+from .storage import ORPHAN_MIN_AGE, delete_quietly, orphans_delete, private_storage
 
 # A pending certificate older than this is presumed lost (a dropped message, a
 # broker that was down at completion time) and is queued again by the sweep.
-STALE_PENDING_AFTER = datetime.timedelta(minutes=3)
+STALE_PENDING_AFTER = datetime.timedelta(seconds=settings.CERTIFICATE_STALE_PENDING_SECONDS)
+# A transient failure (storage full or unreachable, database gone) is tried again by
+# the sweep after growing delays (1, 2, 4 ... minutes, at most 2 hours) for a day.
+RETRY_TRANSIENT_FOR = datetime.timedelta(days=1)
+FIRST_RETRY_DELAY = datetime.timedelta(seconds=settings.CERTIFICATE_FIRST_RETRY_SECONDS)
+LONGEST_RETRY_DELAY = datetime.timedelta(hours=2)
+
+
+def retry_delay(failed_attempts: int) -> datetime.timedelta:
+    """How long the sweep waits after this many failures in a row: doubling, capped."""
+    return min(FIRST_RETRY_DELAY * 2 ** max(failed_attempts - 1, 0), LONGEST_RETRY_DELAY)
+
+
+# Which certificates an officer may revoke, and which reissue (a new number, today's template).
+REVOCABLE = frozenset(
+    {Certificate.Status.PENDING, Certificate.Status.READY, Certificate.Status.FAILED}
+)
+REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
 def _current_template_version() -> TemplateVersion:
@@ -79,40 +98,110 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     Idempotent: the row is locked while rendering, and a certificate already
     ready is not rendered again, so a redelivered task changes nothing.
     """
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update()
-            .select_related("template_version")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if certificate is None or certificate.status not in (
-            Certificate.Status.PENDING,
-            Certificate.Status.FAILED,
-        ):
-            return certificate
-        pdf_bytes = render_pdf(certificate)
-        if certificate.pdf:
-            certificate.pdf.delete(save=False)
-        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
-        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        certificate.status = Certificate.Status.READY
-        certificate.rendered_at = timezone.now()
-        certificate.error = ""
-        certificate.save()
+    written = []  # the key this run stored, removed again if its row does not commit
+    try:
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update()
+                .select_related("template_version")
+                .filter(pk=certificate_id)
+                .first()
+            )
+            if certificate is None or certificate.status not in (
+                Certificate.Status.PENDING,
+                Certificate.Status.FAILED,
+            ):
+                return certificate
+            pdf_bytes = render_pdf(certificate)
+            previous = certificate.pdf.name
+            # Stored under a new key before the row names it: the row never points at a
+            # partial file, and a file whose row does not commit is deleted below.
+            certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
+            written.append(certificate.pdf.name)
+            certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+            certificate.status = Certificate.Status.READY
+            certificate.rendered_at = timezone.now()
+            certificate.error = ""
+            certificate.failed_attempts = 0
+            certificate.failing_since = None
+            certificate.retry_at = None
+            certificate.save()
+            if previous:
+                transaction.on_commit(lambda: delete_quietly(private_storage, previous))
+    except BaseException:
+        for name in written:
+            delete_quietly(private_storage, name)
+        raise
     return certificate
 
 
-def certificate_mark_failed(*, certificate_id: int, error: str) -> None:
-    """Record why rendering failed for good (after the last retry)."""
-    Certificate.objects.filter(pk=certificate_id, status=Certificate.Status.PENDING).update(
-        status=Certificate.Status.FAILED, error=error[:2000]
+@transaction.atomic
+def certificate_mark_failed(*, certificate_id: int, error: str, transient: bool = False) -> None:
+    """Record why rendering failed: a transient error is retried by the sweep with growing
+    delays for a day from its first failure; a permanent one waits for an admin."""
+    certificate = (
+        Certificate.objects.select_for_update()
+        .filter(pk=certificate_id, status=Certificate.Status.PENDING)
+        .first()
+    )
+    if certificate is None:
+        return
+    now = timezone.now()
+    certificate.status = Certificate.Status.FAILED
+    certificate.error = error[:2000]
+    certificate.failed_attempts += 1
+    certificate.failing_since = certificate.failing_since or now
+    still_worth_it = now - certificate.failing_since < RETRY_TRANSIENT_FOR
+    certificate.retry_at = (
+        now + retry_delay(certificate.failed_attempts) if transient and still_worth_it else None
+    )
+    certificate.save(
+        update_fields=["status", "error", "failed_attempts", "failing_since", "retry_at"]
     )
 
 
 @transaction.atomic
+def certificate_retry(*, certificate: Certificate) -> bool:
+    """An admin's "try again" on a failed certificate: pending again, queued after commit.
+
+    False if it is no longer failed (tried again by someone else, or by the sweep).
+    """
+    updated = Certificate.objects.filter(
+        pk=certificate.pk, status=Certificate.Status.FAILED
+    ).update(
+        status=Certificate.Status.PENDING,
+        error="",
+        failed_attempts=0,
+        failing_since=None,
+        retry_at=None,
+        queued_at=timezone.now(),
+    )
+    if updated:
+        _queue_render(certificate)
+    return bool(updated)
+
+
+class CertificateStateError(Exception):
+    """The certificate is no longer in a state that allows this (revoked or replaced since)."""
+
+
+def _locked(certificate: Certificate, allowed: frozenset) -> Certificate:
+    """The row, locked, if its status allows the action; two clicks or two officers at once
+    get one action and one CertificateStateError, never two."""
+    row = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=certificate.pk)
+    )
+    if row.status not in allowed:
+        raise CertificateStateError(row.status)
+    return row
+
+
+@transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
-    """Withdraw a certificate; the verification page then says so, with the reason and date."""
+    """Withdraw a certificate (pending, ready or failed); the public check then says so, with reason and date."""
+    certificate = _locked(certificate, REVOCABLE)
     certificate.status = Certificate.Status.REVOKED
     certificate.revoked_at = timezone.now()
     certificate.revoked_reason = reason.strip()[:300]
@@ -122,12 +211,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> Certificate:
 
 @transaction.atomic
 def certificate_reissue(*, certificate: Certificate) -> Certificate:
-    """A new version with today's name, course title and template; the old one stays, replaced."""
-    old = (
-        Certificate.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .get(pk=certificate.pk)
-    )
+    """A new version (of a ready or failed one) with today's name, course and template; the old one stays, replaced."""
+    old = _locked(certificate, REISSUABLE)
     old.status = Certificate.Status.REPLACED
     old.save(update_fields=["status"])
     new = Certificate.objects.create(
@@ -145,18 +230,35 @@ def certificate_reissue(*, certificate: Certificate) -> Certificate:
 
 
 def certificates_requeue(*, include_failed: bool = False, older_than=STALE_PENDING_AFTER) -> int:
-    """Queue again the certificates left pending (and, if asked, failed); returns how many."""
-    statuses = [Certificate.Status.PENDING] + (
-        [Certificate.Status.FAILED] if include_failed else []
-    )
+    """Queue again the certificates left pending, and the failed ones whose transient error
+    is due another try (with include_failed, every failed one); returns how many.
+
+    Idempotent: each row is claimed by one conditional update, so two sweeps at once
+    queue it once.
+    """
     now = timezone.now()
-    stale = Certificate.objects.filter(status__in=statuses, queued_at__lte=now - older_than)
-    ids = list(stale.values_list("pk", flat=True))
-    Certificate.objects.filter(pk__in=ids, status__in=statuses).update(
-        status=Certificate.Status.PENDING, error="", queued_at=now
-    )
+    stale_pending = Q(status=Certificate.Status.PENDING, queued_at__lte=now - older_than)
+    failed = Q(status=Certificate.Status.FAILED)
+    due = stale_pending | (failed if include_failed else failed & Q(retry_at__lte=now))
     from .tasks import render_certificate
 
-    for certificate_id in ids:
-        render_certificate.delay(certificate_id)
-    return len(ids)
+    count = 0
+    for certificate_id in Certificate.objects.filter(due).values_list("pk", flat=True):
+        claimed = Certificate.objects.filter(due, pk=certificate_id).update(
+            status=Certificate.Status.PENDING, queued_at=now
+        )
+        if claimed:
+            render_certificate.delay(certificate_id)
+            count += 1
+    return count
+
+
+def certificate_files_cleanup(*, older_than: datetime.timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete PDFs that no certificate names and that are over an hour old (their row never committed)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Certificate.objects.filter(pdf__in=names).values_list("pdf", flat=True))
+
+    return orphans_delete(
+        storage=private_storage, folder="certificates", referenced=referenced, older_than=older_than
+    )

@@ -1,7 +1,7 @@
 """Certificate pages: the public check (what the QR code opens), my certificates, downloads."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -9,6 +9,7 @@ from accounts import ratelimit
 from accounts.permissions import can_see_learner
 
 from . import selectors
+from .downloads import private_file_response
 from .forms import VerifyByNumberForm
 from .models import Certificate
 
@@ -74,7 +75,7 @@ def my_certificates(request):
 @require_GET
 @login_required
 def download(request, number: str):
-    """The PDF, for its owner, cadres of the owner's ward and admins; 404 for anyone else."""
+    """The PDF, for its owner, cadres of the owner's ward, certificate officers and admins."""
     certificate = (
         Certificate.objects.select_related("user")
         .filter(number=number, status__in=[Certificate.Status.READY, Certificate.Status.REPLACED])
@@ -83,14 +84,16 @@ def download(request, number: str):
     if (
         certificate is None
         or not certificate.pdf
-        or not can_see_learner(request.user, certificate.user)
+        or not (
+            can_see_learner(request.user, certificate.user)
+            # Certificate officers: they list and inspect every certificate in the admin.
+            or request.user.has_perm("certificates.view_certificate")
+        )
     ):
         raise Http404
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
+    return private_file_response(
+        request,
+        certificate.pdf,
         filename=f"giay-chung-nhan-{certificate.number}.pdf",
+        content_type="application/pdf",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -13,10 +13,10 @@ from .models import CoursePage, Enrollment, StepProgress
 
 
 def _forget_progress(user_id: int, course_id: int) -> None:
-    """Drop the cached progress now, and again once the change is committed, so that a
-    page read in between cannot keep the old figures."""
+    """Drop the cached progress once the change is committed, never inside the transaction:
+    a cache that is down must not roll back a learner's step (the entry's short timeout
+    bounds what a failed delete leaves)."""
     key = selectors.progress_cache_key(user_id, course_id)
-    cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
 
 

@@ -1,6 +1,7 @@
 """Keep the cached course outlines (selectors.course_family) in step with the page tree."""
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.models import Page
@@ -9,9 +10,16 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from .selectors import outline_cache_key
 
 
+def _forget_after_commit(*paths: str) -> None:
+    """Drop these outlines once the page change is committed (never inside it: a cache
+    that is down must not undo an editor's publish)."""
+    keys = [outline_cache_key(path) for path in paths]
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def _forget_outlines_around(page: Page) -> None:
     # A page may be a course (its own outline) or a step (its parent's outline).
-    cache.delete_many([outline_cache_key(page.path), outline_cache_key(page.path[: -Page.steplen])])
+    _forget_after_commit(page.path, page.path[: -Page.steplen])
 
 
 @receiver(page_published)
@@ -29,5 +37,4 @@ def _page_deleted(sender, instance, **kwargs):
 @receiver(post_page_move)
 def _page_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):
     _forget_outlines_around(instance)
-    for parent in (parent_page_before, parent_page_after):
-        cache.delete(outline_cache_key(parent.path))
+    _forget_after_commit(parent_page_before.path, parent_page_after.path)

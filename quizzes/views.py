@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from accounts.spreadsheets import FormulaSafeExportMixin
+
 from . import selectors
 from .models import QuizPage
 
 
-class QuizReportView(ReportView):
+class QuizReportView(FormulaSafeExportMixin, ReportView):
     """Every quiz, with attempts and pass rate; each links to its item analysis."""
 
     page_title = _("Phân tích bài kiểm tra")
@@ -42,7 +44,7 @@ class QuizReportView(ReportView):
         return f"bai-kiem-tra-{datetime.date.today():%Y-%m-%d}"
 
 
-class QuizItemAnalysisView(ReportView):
+class QuizItemAnalysisView(FormulaSafeExportMixin, ReportView):
     """Per question of one quiz: answers, share correct, most chosen wrong answer."""
 
     header_icon = "help"

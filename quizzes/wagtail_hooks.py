@@ -8,9 +8,9 @@ from . import views
 report_urls = [
     path("", views.QuizReportView.as_view(), name="index"),
     path("results/", views.QuizReportView.as_view(results_only=True), name="index_results"),
-    path("<int:quiz_id>/", views.QuizItemAnalysisView.as_view(), name="items"),
+    path("<id:quiz_id>/", views.QuizItemAnalysisView.as_view(), name="items"),
     path(
-        "<int:quiz_id>/results/",
+        "<id:quiz_id>/results/",
         views.QuizItemAnalysisView.as_view(results_only=True),
         name="items_results",
     ),

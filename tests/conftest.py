@@ -56,6 +56,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """A test that made dispatching fail (a broker down on purpose) must not leave the
+    after-failure pause (learning/celery.py) to the tests after it."""
+    from learning import celery
+
+    celery._broker_paused_until = 0.0
+
+
 @pytest.fixture
 def units(db):
     """A small, real slice of the unit list: two provinces and some of their wards."""
@@ -141,3 +150,41 @@ def migrated_db(transactional_db, migrated_db_contents):
     )
     ContentType.objects.clear_cache()
     connection.creation.deserialize_db_from_string(migrated_db_contents)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A moto S3 server on a spare loopback port for the whole run (tests/storage_server.py)."""
+    from .storage_server import MotoServer
+
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Media and private files in a fresh bucket on the moto server; yields the bucket name."""
+    from .storage_server import s3_storages_for
+
+    bucket = s3_server.new_bucket()
+    settings.STORAGES = s3_storages_for(s3_server, bucket)
+    return bucket
+
+
+@pytest.fixture
+def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Each test-client request ends as it does in production: its after-commit work
+    (cache invalidation, task dispatch) runs, though the test's transaction stays open."""
+    from django.test import Client
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)

@@ -30,7 +30,9 @@ def test_sign_up_creates_account_with_consent_and_logs_in(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:signup"), signup_data(ward))
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse(
+        "learning:my_learning"
+    )  # a learner lands on their learning
     user = User.objects.get()
     assert user.phone == "+84987654321"
     assert user.full_name == "Trần Văn Bình"

@@ -299,7 +299,6 @@ def test_admin_revokes_and_reissues_from_the_wagtail_admin(
         reverse("certificate_admin:inspect", args=[certificate.pk])
     ).content.decode()
     assert reverse("certificate_admin:revoke", args=[certificate.pk]) in inspect
-    assert client.get(reverse("certificate_admin:edit", args=[certificate.pk])).status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("certificate_admin:reissue", args=[certificate.pk]))
     new = Certificate.objects.exclude(pk=certificate.pk).get()

@@ -8,6 +8,7 @@ Learners who had not finished must do the new step like any other.
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,9 @@ from .courses_helpers import LESSON_BODY, correct_answers, make_course, publish,
 from .training_helpers import make_cadre
 
 NEW_TITLE = "Bài mới: quét mã QR"
+
+# Caches are dropped after commit, as in production: run each request's after-commit work.
+pytestmark = pytest.mark.usefixtures("requests_commit")
 
 
 def steps(course):
@@ -48,7 +52,8 @@ def finish(client, course, *, skip_title=""):
 
 def publish_new_lesson(course) -> LessonPage:
     course.refresh_from_db()
-    return publish(course, LessonPage(title=NEW_TITLE, slug="bai-moi", body=LESSON_BODY))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the outline cache is dropped
+        return publish(course, LessonPage(title=NEW_TITLE, slug="bai-moi", body=LESSON_BODY))
 
 
 def outline_item(html: str, title: str) -> str:

@@ -105,7 +105,7 @@ def test_generated_province_is_plausible_consistent_and_replaceable():
     # Sizes, in proportion to the residents asked for (at 300,000: ~400k enrolments,
     # ~1M steps, ~60k certificates).
     assert counts["residents"] == RESIDENTS
-    assert counts["users"] == RESIDENTS + 2 + 9  # + the two cadres + seed_demo's people
+    assert counts["users"] == RESIDENTS + 2 + 10  # + the two cadres + seed_demo's 10 people
     assert 1.1 <= counts["enrollments"] / RESIDENTS <= 1.8
     assert 2.8 <= counts["steps"] / RESIDENTS <= 4.0
     assert 0.14 <= counts["certificates"] / RESIDENTS <= 0.28

@@ -1,5 +1,7 @@
 """A learner goes through a course: enrol, read lessons, take the quiz, complete."""
 
+import functools
+
 import pytest
 from django.urls import reverse
 
@@ -39,7 +41,7 @@ def test_start_enrols_once_and_goes_to_the_first_unfinished_step(client, learner
 
 
 def test_complete_every_step_and_the_course_completes_in_the_same_transaction(
-    client, learner, course
+    client, learner, course, requests_commit
 ):
     client.force_login(learner)
     first, second, quiz = steps(course)
@@ -286,30 +288,40 @@ def test_a_republished_lesson_shows_its_new_text_and_previews_are_never_cached(
     assert "Bản nháp chưa đăng" not in client.get(first.url).content.decode()
 
 
-def test_outlines_follow_publishing_unpublishing_moving_and_deleting(client, course):
+def test_outlines_follow_publishing_unpublishing_moving_and_deleting(
+    client, course, django_capture_on_commit_callbacks
+):
     from courses.models import LessonPage
 
+    committed = functools.partial(django_capture_on_commit_callbacks, execute=True)
     first, second, quiz = steps(course)
     assert "Bài 2" in client.get(first.url).content.decode()
-    second.unpublish()
+    with committed():
+        second.unpublish()
     assert "Bài 2" not in client.get(first.url).content.decode()
     assert "Bài 2" not in client.get(course.url).content.decode()
-    second.save_revision().publish()
+    with committed():
+        second.save_revision().publish()
     assert "Bài 2" in client.get(course.url).content.decode()
     new = LessonPage(title="Bài mới thêm", slug="bai-moi", body=[])
     course.refresh_from_db()
     course.add_child(instance=new)
-    new.save_revision().publish()
+    with committed():
+        new.save_revision().publish()
     assert "Bài mới thêm" in client.get(course.url).content.decode()
     assert "4 bước" in client.get(first.url).content.decode()
-    new.move(first, pos="left")  # now the first step
+    with committed():
+        new.move(first, pos="left")  # now the first step
     assert "Bài mới thêm" in client.get(first.url).content.decode()  # as its "previous" link
-    LessonPage.objects.get(pk=new.pk).delete()
+    with committed():
+        LessonPage.objects.get(pk=new.pk).delete()
     assert "Bài mới thêm" not in client.get(course.url).content.decode()
     assert "3 bước" in client.get(first.url).content.decode()
 
 
-def test_cached_progress_follows_every_step_the_learner_takes(client, learner, course):
+def test_cached_progress_follows_every_step_the_learner_takes(
+    client, learner, course, requests_commit
+):
     client.force_login(learner)
     first, second, _quiz = steps(course)
     assert "0%" not in client.get(course.url).content.decode()  # not enrolled: no bar

@@ -14,7 +14,7 @@ MAX_QUERIES = 10
 
 @pytest.mark.parametrize("lessons", [4, 49])
 def test_course_and_lesson_pages_stay_within_ten_queries(
-    client, learner, lessons, django_assert_max_num_queries
+    client, learner, lessons, django_assert_max_num_queries, requests_commit
 ):
     course = make_course(lessons=lessons, quiz=quiz_page())
     client.force_login(learner)

@@ -236,7 +236,7 @@ def test_a_cache_that_hangs_does_not_hang_the_certificate_check(client, db, sett
         silent.listen(8)  # connections are queued, never answered
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "learning.cache.TolerantRedisCache",
                 "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
                 "OPTIONS": REDIS_CACHE_OPTIONS,
             }

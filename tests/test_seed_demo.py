@@ -47,3 +47,13 @@ def test_seed_demo_is_idempotent_and_gives_demo_learners_progress(db):
         QuizPage.objects.count(),
     ) == counts
     assert Enrollment.objects.count() == enrollments
+    # The demo certificate officer may revoke; the demo editor may not even list certificates.
+    from accounts.models import User
+    from accounts.phone import normalize_phone
+
+    officer = User.objects.get(phone=normalize_phone("0913000004"))
+    editor = User.objects.get(phone=normalize_phone("0913000003"))
+    assert officer.has_perm("certificates.revoke_certificate")
+    assert officer.has_perm("wagtailadmin.access_admin")
+    assert not editor.has_perm("certificates.view_certificate")
+    assert not editor.has_perm("certificates.revoke_certificate")

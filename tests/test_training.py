@@ -106,9 +106,17 @@ def test_learner_sees_assigned_course_first_with_due_date_and_overdue_mark(
 
 
 def test_audience_decides_who_is_assigned(ward_cadre, course, saigon, learner):
-    assign(ward_cadre, course, [saigon], audience="born_by", born_in_or_before=1960)
+    assignment = assign(ward_cadre, course, [saigon], audience="born_by", born_in_or_before=1960)
     assert selectors.learner_due_dates(user=learner) == {}  # born 1962
-    assign(ward_cadre, course, [saigon], days=30, audience="born_by", born_in_or_before=1965)
+    # The same course for the same ward again would be refused: widen this one instead.
+    services.assignment_change(
+        cadre=ward_cadre,
+        assignment=assignment,
+        wards=[saigon],
+        due_date=TODAY() + timedelta(days=30),
+        audience="born_by",
+        born_in_or_before=1965,
+    )
     assert list(selectors.learner_due_dates(user=learner)) == [course.pk]
 
 
@@ -320,7 +328,9 @@ def test_assignment_page_shows_readable_history(client, ward_cadre, course, saig
     assert "đã bị huỷ, không sửa được" in response.content.decode()
 
 
-def test_cached_ward_counts_follow_completions_and_moves(units, course, province_cadre, saigon):
+def test_cached_ward_counts_follow_completions_and_moves(
+    units, course, province_cadre, saigon, django_capture_on_commit_callbacks
+):
     """Counts are cached per ward; a completion or a move shows at once all the same."""
     from accounts import services as account_services
     from courses import services as course_services
@@ -339,14 +349,19 @@ def test_cached_ward_counts_follow_completions_and_moves(units, course, province
         figures()
     assert not any("GROUP BY" in q["sql"] for q in warm.captured_queries)  # from the cache
 
-    course_services.enrollment_start(user=resident, course=course)
-    for lesson in course.get_children().live().order_by("path"):
-        learning_services.lesson_complete(user=resident, lesson=lesson.specific)
+    with django_capture_on_commit_callbacks(execute=True):  # the invalidation follows commit
+        course_services.enrollment_start(user=resident, course=course)
+        for lesson in course.get_children().live().order_by("path"):
+            learning_services.lesson_complete(user=resident, lesson=lesson.specific)
     assert figures() == {"Phường Sài Gòn": (1, 1)}
 
-    account_services.user_update_profile(
-        user=resident, full_name=resident.full_name, ward=units["Phường Tân Định"], birth_year=None
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.user_update_profile(
+            user=resident,
+            full_name=resident.full_name,
+            ward=units["Phường Tân Định"],
+            birth_year=None,
+        )
     assert figures() == {"Phường Tân Định": (1, 1)}
 
 

@@ -59,7 +59,9 @@ MATRIX = {
     "assignment_create":       (LOGIN, 404,   200,   200,   200,   200,   404,   200),
     "assignment_detail":       (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "assignment_edit":         (LOGIN, 404,   200,   404,   200,   404,   404,   200),
+    "assignment_cancel_page":  (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "assignment_cancel":       (LOGIN, 404,   DONE,  404,   DONE,  404,   404,   DONE),
+    "assignment_cancel_undo":  (LOGIN, 404,   DONE,  404,   DONE,  404,   404,   DONE),
     "phone_reveal":            (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "ward_export":             (LOGIN, 404,   200,   404,   200,   404,   404,   200),
     "province_export":         (LOGIN, 404,   404,   404,   200,   404,   404,   200),
@@ -78,13 +80,19 @@ MATRIX = {
 }
 # fmt: on
 
-POSTS = {"assignment_cancel", "phone_reveal", "resident_slip", "resident_new_code"}
+POSTS = {
+    "assignment_cancel",
+    "assignment_cancel_undo",
+    "phone_reveal",
+    "resident_slip",
+    "resident_new_code",
+}
 
 
 def request_for(key: str, w: dict) -> tuple[str, str, dict]:
     """(method, path, query) of one row of the matrix."""
     ward_a, hcm, hanoi = w["ward_a"], w["hcm"], w["hanoi"]
-    assignment, export = w["assignment"], w["export"]
+    assignment, export, cancelled = w["assignment"], w["export"], w["cancelled"]
     paths = {
         "dashboard": (reverse("training:dashboard"), {}),
         "province_hcm": (reverse("training:province", args=[hcm.pk]), {}),
@@ -94,7 +102,15 @@ def request_for(key: str, w: dict) -> tuple[str, str, dict]:
         "assignment_create": (reverse("training:assignment_create"), {}),
         "assignment_detail": (reverse("training:assignment_detail", args=[assignment.pk]), {}),
         "assignment_edit": (reverse("training:assignment_edit", args=[assignment.pk]), {}),
+        "assignment_cancel_page": (
+            reverse("training:assignment_cancel", args=[assignment.pk]),
+            {},
+        ),
         "assignment_cancel": (reverse("training:assignment_cancel", args=[assignment.pk]), {}),
+        "assignment_cancel_undo": (
+            reverse("training:assignment_cancel_undo", args=[cancelled.pk]),
+            {},
+        ),
         "phone_reveal": (reverse("training:phone_reveal", args=[w["resident_a"].pk]), {}),
         "ward_export": (reverse("training:ward_export", args=[ward_a.pk, "csv"]), {}),
         "province_export": (reverse("training:province_export", args=[hcm.pk, "xlsx"]), {}),
@@ -166,6 +182,14 @@ def world(units, settings, tmp_path):
         wards=[ward_a],
         due_date=TODAY() + timedelta(days=10),
     )
+    # Another course's assignment of ward A, cancelled a moment ago: "Hoàn tác" is offered.
+    (cancelled,) = services.assignments_create(
+        cadre=ward_a_cadre,
+        courses=[make_course(lessons=0, slug="an-toan-mang")],
+        wards=[ward_a],
+        due_date=TODAY() + timedelta(days=10),
+    )
+    services.assignment_cancel(cadre=ward_a_cadre, assignment=cancelled)
     export = Export.objects.create(
         requested_by=ward_a_cadre,
         kind=Export.Kind.WARD_RESIDENTS,
@@ -195,6 +219,7 @@ def world(units, settings, tmp_path):
         "resident_b": resident_b,
         "pending": pending,
         "assignment": assignment,
+        "cancelled": cancelled,
         "export": export,
         "users": users,
     }
@@ -231,9 +256,8 @@ def test_matrix(client, world, key, role):
         assert response["Location"].startswith(reverse(login)), response["Location"]
     elif expected == DONE:
         assert response.status_code == 302, (key, role, response.status_code)
-        assert response["Location"] == reverse(
-            "training:assignment_detail", args=[world["assignment"].pk]
-        )
+        target = world["cancelled" if key == "assignment_cancel_undo" else "assignment"]
+        assert response["Location"] == reverse("training:assignment_detail", args=[target.pk])
     else:
         assert response.status_code == expected, (key, role, response.status_code)
 
@@ -246,6 +270,8 @@ def test_matrix(client, world, key, role):
     assignment = Assignment.objects.get(pk=world["assignment"].pk)
     cancelled = key == "assignment_cancel" and expected == DONE
     assert (assignment.status == Assignment.Status.CANCELLED) == cancelled
+    restored = key == "assignment_cancel_undo" and expected == DONE
+    assert Assignment.objects.get(pk=world["cancelled"].pk).is_active == restored
     revealed = key == "phone_reveal" and expected == 200
     assert PhoneReveal.objects.filter(resident=world["resident_a"]).exists() == revealed
     if key == "phone_reveal" and revealed:
@@ -275,6 +301,7 @@ def test_matrix_covers_every_cadre_url():
         "assignment_detail",
         "assignment_edit",
         "assignment_cancel",
+        "assignment_cancel_undo",
         "phone_reveal",
         "ward_export",
         "province_export",
@@ -310,6 +337,8 @@ HUGE = "99999999999999999999999"  # beyond a 64-bit integer
         ("get", f"/can-bo/giao-viec/{HUGE}/"),
         ("get", f"/can-bo/giao-viec/{HUGE}/sua/"),
         ("post", f"/can-bo/giao-viec/{HUGE}/huy/"),
+        ("get", f"/can-bo/giao-viec/{HUGE}/huy/"),
+        ("post", f"/can-bo/giao-viec/{HUGE}/hoan-tac/"),
         ("post", f"/can-bo/nguoi-dan/{HUGE}/so-dien-thoai/"),
         ("post", f"/can-bo/nguoi-dan/{HUGE}/phieu/"),
         ("post", f"/can-bo/nguoi-dan/{HUGE}/ma-moi/"),
@@ -442,7 +471,7 @@ def test_assigning_an_unpublished_or_unknown_course_is_a_form_error(client, worl
     )
     assert response.status_code == 400
     assert response.context["form"].errors["courses"]
-    assert Assignment.objects.count() == 1  # the fixture's only
+    assert Assignment.objects.count() == 2  # the fixture's two
 
 
 @pytest.mark.parametrize(
@@ -460,7 +489,7 @@ def test_due_date_in_the_past_or_invalid_is_a_clear_message(client, world, due, 
     )
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert Assignment.objects.count() == 1
+    assert Assignment.objects.count() == 2  # the fixture's two
 
 
 @pytest.mark.parametrize("ward", ["ward_a", "ba_dinh", "abc", "huge"])

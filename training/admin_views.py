@@ -2,7 +2,8 @@
 
 Figures only (counts and rates, never names or phone numbers), for the wards
 `accounts.permissions.report_wards` allows; the numbers come from the same
-selectors as the cadres' dashboards. Wagtail's ReportView gives the CSV/XLSX export.
+selectors as the cadres' dashboards. Wagtail's ReportView gives the CSV/XLSX export
+(its CSV cells kept text by `FormulaSafeExportMixin`: course titles are typed by people).
 """
 
 import datetime
@@ -21,6 +22,7 @@ from wagtail.admin.views.reports import ReportView
 from accounts import permissions
 from accounts.collation import vietnamese
 from accounts.models import Province, Ward
+from accounts.spreadsheets import FormulaSafeExportMixin
 
 from . import selectors
 from .selectors import Figures
@@ -94,7 +96,7 @@ class ProvinceFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class ProvinceReportView(WardReportAccessMixin, ReportView):
+class ProvinceReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
     """Every ward of one province: residents, completion overall and per assignment, lagging."""
 
     page_title = _("Hoàn thành theo xã/phường")
@@ -235,7 +237,7 @@ class ProvinceReportView(WardReportAccessMixin, ReportView):
         return f"hoan-thanh-tinh-{self.province.code:02d}-{datetime.date.today():%Y-%m-%d}"
 
 
-class WardReportView(WardReportAccessMixin, ReportView):
+class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
     """One ward (?ward=<id>): the figures of each of its active assignments."""
 
     header_icon = "site"

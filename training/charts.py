@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
+from accounts.collation import sort_key
+
 from .selectors import ProvinceReport
 
 WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
@@ -29,7 +31,7 @@ def completion_bars(report: ProvinceReport) -> dict:
     so the lagging wards come first; vertical lines mark the median and the threshold."""
     rows = sorted(
         (row for row in report.rows if row.overall.in_scope),
-        key=lambda row: (row.overall.rate, row.ward.name),
+        key=lambda row: (row.overall.rate, sort_key(row.ward.name)),
     )
     highest = max([row.overall.rate for row in rows] + [report.median_rate], default=0)
     scale = next(step for step in SCALE_STEPS if step >= highest)

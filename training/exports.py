@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import permissions
 from accounts.models import Province, User, Ward
+from accounts.spreadsheets import formula_safe
 from accounts.text import fold
 
 from . import selectors
@@ -39,8 +40,6 @@ CONTENT_TYPES = {
 }
 # Residents read per chunk: one query for the rows and one for their progress.
 CHUNK_SIZE = 500
-# Characters that make a spreadsheet treat a text cell as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -254,17 +253,17 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
-    value = str(value) if not isinstance(value, int | float) else value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    if isinstance(value, int | float):
+        return value
+    return formula_safe(str(value))
 
 
 def _write_csv(table: Table, out: BinaryIO, on_chunk: Callable[[int], None] | None) -> int:
     # UTF-8 with a byte-order mark, or Excel shows the diacritics as mojibake.
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
-    writer.writerow([str(column.heading) for column in table.columns])
+    # Headings too: the province list has one per assigned course, named by its title.
+    writer.writerow([formula_safe(str(column.heading)) for column in table.columns])
     done = 0
     for chunk in table.chunks:
         writer.writerows([_csv_value(c.value(row)) for c in table.columns] for row in chunk)

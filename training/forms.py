@@ -8,31 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from accounts.collation import vietnamese
 from accounts.forms import birth_year_field, full_name_field
+from accounts.ids import IdsChoiceField
 from accounts.models import Role, User, Ward
 from accounts.phone import normalize_phone
 from courses.models import CoursePage
 
 from .models import Assignment, Audience
-from .selectors import ResidentStatus
-
-
-class IdsChoiceField(forms.ModelMultipleChoiceField):
-    """Ids outside the database's integer range are refused like any unknown id
-    (SQLite would raise OverflowError on them: a 500 instead of a form error)."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                in_range = 0 < int(pk) < 2**63
-            except (TypeError, ValueError):
-                in_range = False
-            if not in_range:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
+from .selectors import ResidentStatus, resident_phone_condition
 
 
 class WardChoiceField(IdsChoiceField):
@@ -140,7 +122,9 @@ class ResidentFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(
-        label=_("Tìm theo tên hoặc số cuối điện thoại"), required=False, max_length=100
+        label=_("Tìm theo tên, số điện thoại đầy đủ hoặc 3 số cuối"),
+        required=False,
+        max_length=100,
     )
 
     def __init__(self, *args, assignments, **kwargs):
@@ -148,6 +132,11 @@ class ResidentFilterForm(forms.Form):
         self.fields["giao"].choices = [("", _("— Chỉ danh sách người dân —"))] + [
             (a.pk, f"{a.course.title} · {a.due_date:%d/%m/%Y}") for a in assignments
         ]
+
+    def clean_q(self) -> str:
+        search = self.cleaned_data["q"]
+        resident_phone_condition(text=search)  # the phone rule, said to the cadre
+        return search
 
 
 # The cadre's own browser must not fill in the cadre's name, number or birth year.

@@ -1,5 +1,6 @@
 """Cadre work: courses assigned to wards, their history, reminders sent, exports, audit."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from accounts.models import Province, Ward
-from certificates.models import private_storage
+from certificates.storage import select_private_storage, unique_name
 from courses.models import CoursePage
 
 
@@ -23,6 +24,9 @@ class Audience(models.TextChoices):
 
 class Assignment(models.Model):
     """A course a cadre asks the residents of some wards to finish by a date."""
+
+    # A cancelled assignment can be restored ("Hoàn tác") for this long after cancelling.
+    UNDO_CANCEL_WITHIN = timedelta(hours=24)
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Đang giao")
@@ -81,6 +85,18 @@ class Assignment(models.Model):
         return self.status == self.Status.ACTIVE
 
     @property
+    def undo_cancel_until(self):
+        """Until when "Hoàn tác" may restore this cancelled assignment (None if active)."""
+        if self.status != self.Status.CANCELLED or self.cancelled_at is None:
+            return None
+        return self.cancelled_at + self.UNDO_CANCEL_WITHIN
+
+    @property
+    def can_undo_cancel(self) -> bool:
+        until = self.undo_cancel_until
+        return until is not None and timezone.now() < until
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_active and self.due_date < timezone.localdate()
 
@@ -100,6 +116,7 @@ class AssignmentEvent(models.Model):
         CREATED = "created", _("Tạo")
         CHANGED = "changed", _("Sửa")
         CANCELLED = "cancelled", _("Huỷ")
+        RESTORED = "restored", _("Hoàn tác huỷ")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=10, choices=Action)
@@ -186,6 +203,11 @@ class CadreDigest(models.Model):
         return f"{self.cadre_id} · {self.week_start:%d/%m/%Y}"
 
 
+def export_file_path(instance: "Export", filename: str) -> str:
+    """A new key for every file written (never overwriting one a row may point at)."""
+    return unique_name(f"exports/{timezone.now():%Y/%m}", filename)
+
+
 class Export(models.Model):
     """A CSV/XLSX list prepared in the background, for the cadre who asked for it."""
 
@@ -213,7 +235,9 @@ class Export(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
-    file = models.FileField(storage=private_storage, upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(
+        storage=select_private_storage, upload_to=export_file_path, blank=True, max_length=255
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ number of residents. Which wards a user may see is always asked of
 
 import hashlib
 import logging
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from accounts.collation import sort_key, vietnamese
 from accounts.models import Province, User, Ward
+from accounts.phone import normalize_phone
+from accounts.selectors import resident_condition, residents_of
 from accounts.text import fold
 from certificates.models import Certificate
 from courses.models import Enrollment
@@ -208,7 +213,7 @@ def _resident_counts(ward_ids: list[int], keys: set[str]) -> dict[int, dict[str,
     for key in keys - {"all"}:
         columns[key] = Count("pk", filter=_audience_filter(key))
     rows = (
-        User.objects.filter(ward_id__in=ward_ids, is_active=True)
+        User.objects.filter(resident_condition(), ward_id__in=ward_ids)
         .order_by()
         .values("ward_id")
         .annotate(**columns)
@@ -232,7 +237,9 @@ def _progress_counts(
         columns[f"completed30_{key}"] = Count("pk", filter=reach & done_30)
     rows = (
         Enrollment.objects.filter(
-            user__ward_id__in=ward_ids, user__is_active=True, course_id__in=course_ids
+            resident_condition(through="user__"),
+            user__ward_id__in=ward_ids,
+            course_id__in=course_ids,
         )
         .order_by()
         .values("user__ward_id", "course_id")
@@ -250,8 +257,8 @@ def _certificate_counts(
     }
     rows = (
         Certificate.objects.filter(
+            resident_condition(through="user__"),
             user__ward_id__in=ward_ids,
-            user__is_active=True,
             course_id__in=course_ids,
             status__in=CERTIFICATES_IN_FORCE,
         )
@@ -268,20 +275,29 @@ def _certificate_counts(
 WARD_COUNTS_CACHE_SECONDS = 15 * 60
 
 
+# Bump when `accounts.selectors.resident_condition` changes what it counts.
+RESIDENT_RULE_VERSION = "learners-only"
+
+
 def ward_counts_version_key(ward_id: int) -> str:
     return f"ward-counts-version:{ward_id}"
 
 
+# Versions outlive every entry stored under them, so a version that expires (or
+# is lost with Redis) can never bring back old counts.
+WARD_COUNTS_VERSION_SECONDS = 24 * 60 * 60
+
+
 def ward_counts_changed(*ward_ids: int | None) -> None:
-    """Mark the cached counts of these wards as out of date."""
+    """Mark the cached counts of these wards as out of date, once the change is committed."""
+    versions = {ward_counts_version_key(w): None for w in ward_ids if w is not None}
+    if versions:
+        transaction.on_commit(lambda: _bump_versions(list(versions)))
+
+
+def _bump_versions(keys: list[str]) -> None:
     stamp = time.time_ns()
-    versions = {ward_counts_version_key(w): stamp for w in ward_ids if w is not None}
-    if not versions:
-        return
-    try:
-        cache.set_many(versions, timeout=None)
-    except Exception:  # a cache that is down must not undo the write that changed the ward
-        logger.warning("ward counts: cache unavailable, not invalidated", exc_info=True)
+    cache.set_many(dict.fromkeys(keys, stamp), timeout=WARD_COUNTS_VERSION_SECONDS)
 
 
 def _ward_counts(
@@ -291,7 +307,10 @@ def _ward_counts(
 
     From the cache where fresh; the other wards in three grouped queries.
     """
-    signature = f"{sorted(keys)}|{sorted(course_ids)}|{timezone.localdate(now)}"
+    # The rule version: counts cached under an older rule of who is a resident are not reused.
+    signature = (
+        f"{RESIDENT_RULE_VERSION}|{sorted(keys)}|{sorted(course_ids)}|{timezone.localdate(now)}"
+    )
     digest = hashlib.md5(signature.encode(), usedforsecurity=False).hexdigest()[:12]
     versions = cache.get_many([ward_counts_version_key(w) for w in ward_ids])
     cache_keys = {
@@ -500,6 +519,42 @@ def ward_summary(*, ward: Ward) -> tuple[int, list[AssignmentFigures]]:
     ]
 
 
+PHONE_SEARCH_RULE = _(
+    "Chỉ tìm được theo số điện thoại đầy đủ (ví dụ 0912 345 678) hoặc đúng 3 số cuối "
+    "như trong danh sách (0912•••678: gõ 678). Muốn xem số đầy đủ của một người, "
+    "bấm “Hiện số” ở dòng của người đó."
+)
+# What the mask shows, typed back: "678", "•••678", "0912•••678" (or with * . … x).
+_LAST_THREE = re.compile(r"[•*.…x]*([0-9]{3})", re.IGNORECASE)
+_MASKED = re.compile(r"0([0-9]{3})(?:•+|\*+|…+|\.{3,}|x{3,})([0-9]{3})", re.IGNORECASE)
+
+
+def resident_phone_condition(*, text: str) -> Q | None:
+    """A search matches phones only by the full number or exactly the 3 last digits the mask shows.
+
+    None for a search without digits (a name). Anything in between (4 to 9 digits)
+    would let a cadre rebuild a masked number in a few searches without the logged
+    "Hiện số", so it raises ValidationError with the rule in Vietnamese.
+    """
+    if not any(ch.isdigit() for ch in text):
+        return None
+    compact = "".join(text.split())
+    if match := _LAST_THREE.fullmatch(compact):
+        return Q(phone__endswith=match[1])
+    if match := _MASKED.fullmatch(compact):
+        return Q(phone__startswith=f"+84{match[1]}", phone__endswith=match[2])
+    # The full number as people write it: 0 and 9 digits, or 84 / +84 and 9 digits.
+    digits = "".join(ch for ch in compact if ch.isdigit())
+    if (len(digits) == 10 and digits.startswith("0")) or (
+        len(digits) == 11 and digits.startswith("84")
+    ):
+        try:
+            return Q(phone=normalize_phone(text))
+        except ValidationError:
+            pass
+    raise ValidationError(PHONE_SEARCH_RULE, code="phone_search")
+
+
 # People are listed by given name, then by full name (family name first): the local habit.
 RESIDENT_ORDER = (vietnamese("given_name"), vietnamese("full_name"), "pk")
 
@@ -509,15 +564,18 @@ def ward_residents(
 ) -> QuerySet[User]:
     """Residents of a ward, with their enrolment and certificate for the assigned course.
 
-    Filter by `status` (a ResidentStatus value) and by name without diacritics, or
-    by the last digits of the phone number. Ordered by given name, then full name.
+    Filter by `status` (a ResidentStatus value) and by name without diacritics, or by
+    phone as `resident_phone_condition` allows (a refused phone search finds nobody).
+    Ordered by given name, then full name.
     """
-    residents = User.objects.filter(ward=ward, is_active=True)
-    if search := fold(search):
-        # "0912 345 678" or "678": phones are stored as +84912345678, so drop the leading 0.
-        digits = "".join(ch for ch in search if ch.isdigit()).lstrip("0")
-        by_name = Q(name_folded__contains=search)
-        residents = residents.filter(by_name | Q(phone__endswith=digits) if digits else by_name)
+    residents = residents_of(wards=[ward])
+    if search.strip():
+        try:
+            by_phone = resident_phone_condition(text=search)
+        except ValidationError:
+            return User.objects.none()
+        by_name = Q(name_folded__contains=fold(search))
+        residents = residents.filter(by_name if by_phone is None else by_phone)
     if assignment is None:
         return residents.order_by(*RESIDENT_ORDER)
     residents = (

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, transaction
@@ -16,8 +17,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from accounts import selectors as account_selectors
 from accounts.collation import sort_key
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
+from certificates.storage import (
+    ORPHAN_MIN_AGE,
+    STORAGE_ERRORS,
+    delete_quietly,
+    orphans_delete,
+    private_storage,
+)
 from courses.models import CoursePage, Enrollment
 
 from . import exports, selectors
@@ -69,6 +78,48 @@ def _check_course(course: CoursePage) -> None:
         raise AssignmentRefused(_("Khoá học “%(title)s” chưa xuất bản.") % {"title": course.title})
 
 
+def _check_not_assigned_already(
+    *,
+    course: CoursePage,
+    wards: list[Ward],
+    starts: date,
+    due_date: date,
+    other_than: Assignment | None = None,
+) -> None:
+    """Refuse a course for a ward that has it in an active assignment whose period overlaps.
+
+    An assignment runs from the day it was made to its due date; once one is past
+    due, the same course may be assigned again (a new round).
+    """
+    # Lock the course row until commit: two cadres assigning it at once are checked in turn.
+    list(CoursePage.objects.select_for_update().filter(pk=course.pk).values("pk"))
+    clash = (
+        Assignment.wards.through.objects.filter(
+            ward__in=[ward.pk for ward in wards],
+            assignment__course=course,
+            assignment__status=Assignment.Status.ACTIVE,
+            assignment__due_date__gte=starts,
+            assignment__created_at__date__lte=due_date,
+        )
+        .exclude(assignment_id=other_than.pk if other_than else None)
+        .select_related("ward", "assignment")
+        .order_by("ward__name", "assignment__due_date")
+        .first()
+    )
+    if clash is not None:
+        raise AssignmentRefused(
+            _(
+                "Khoá học “%(course)s” đã được giao cho %(ward)s (hạn %(due)s) trong cùng "
+                "thời gian. Hãy sửa việc giao đó thay vì giao thêm lần nữa."
+            )
+            % {
+                "course": course.title,
+                "ward": clash.ward.name,
+                "due": f"{clash.assignment.due_date:%d/%m/%Y}",
+            }
+        )
+
+
 def _snapshot(assignment: Assignment, ward_ids: list[int]) -> dict:
     return {
         "course": assignment.course_id,
@@ -90,7 +141,7 @@ def assignments_create(
     born_in_or_before: int | None = None,
     whole_province: Province | None = None,
 ) -> list[Assignment]:
-    """Assign each course to the wards (all in the cadre's scope), due on a date not past."""
+    """Assign each course to the wards (in the cadre's scope, not already having it), due not past."""
     if not courses:
         raise AssignmentRefused(_("Hãy chọn ít nhất một khoá học."))
     if whole_province is not None and not permissions.can_see_province_report(
@@ -108,6 +159,9 @@ def assignments_create(
     created = []
     for course in courses:
         _check_course(course)
+        _check_not_assigned_already(
+            course=course, wards=wards, starts=timezone.localdate(), due_date=due_date
+        )
         assignment = Assignment.objects.create(
             course=course,
             due_date=due_date,
@@ -156,6 +210,13 @@ def assignment_change(
         audience=audience,
         born_in_or_before=born_in_or_before,
     )
+    _check_not_assigned_already(
+        course=assignment.course,
+        wards=wards,
+        starts=timezone.localdate(assignment.created_at),
+        due_date=due_date,
+        other_than=assignment,
+    )
     before = _snapshot(assignment, old_wards)
     assignment.due_date = due_date
     assignment.audience = audience
@@ -198,10 +259,43 @@ def assignment_cancel(*, cadre: User, assignment: Assignment) -> Assignment:
     return assignment
 
 
+@transaction.atomic
+def assignment_cancel_undo(*, cadre: User, assignment: Assignment) -> Assignment:
+    """Restore an assignment cancelled less than 24 hours ago, if nothing took its place."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    ward_ids = list(assignment.wards.values_list("pk", flat=True))
+    if not permissions.wards_within_scope(cadre, ward_ids):
+        raise AssignmentRefused(_("Việc giao này có xã/phường ngoài phạm vi của bạn."))
+    if assignment.is_active:
+        return assignment
+    if not assignment.can_undo_cancel:
+        raise AssignmentRefused(
+            _("Việc giao này đã bị huỷ hơn 24 giờ nên không hoàn tác được. Hãy giao lại.")
+        )
+    _check_not_assigned_already(
+        course=assignment.course,
+        wards=list(Ward.objects.filter(pk__in=ward_ids)),
+        starts=timezone.localdate(assignment.created_at),
+        due_date=assignment.due_date,
+        other_than=assignment,
+    )
+    assignment.status = Assignment.Status.ACTIVE
+    assignment.cancelled_at = None
+    assignment.save(update_fields=["status", "cancelled_at"])
+    AssignmentEvent.objects.create(
+        assignment=assignment,
+        action=AssignmentEvent.Action.RESTORED,
+        by=cadre,
+        by_name=cadre.full_name,
+    )
+    return assignment
+
+
 def phone_reveal(*, viewer: User, resident: User) -> str:
-    """A resident's full phone number for a cadre who may see them; every look is logged."""
-    if not permissions.can_see_learner(viewer, resident) or viewer.pk == resident.pk:
-        raise PermissionError("out of scope")
+    """A resident's full number for a cadre whose wards they live in; every look is logged."""
+    in_scope = account_selectors.residents_of(wards=permissions.visible_wards(viewer))
+    if viewer.pk == resident.pk or not in_scope.filter(pk=resident.pk).exists():
+        raise PermissionDenied
     PhoneReveal.objects.create(viewer=viewer, viewer_name=viewer.full_name, resident=resident)
     return resident.phone_display
 
@@ -297,11 +391,8 @@ def _assignment_remind(*, assignment: Assignment, today: date) -> int:
     notice_key = f"assignment:{assignment.pk}:{kind}"
     params = {"course": assignment.course.title, "due": f"{assignment.due_date:%d/%m/%Y}"}
     pending = (
-        User.objects.filter(
-            selectors.resident_audience_filter(assignment),
-            ward__assignments=assignment,
-            is_active=True,
-        )
+        account_selectors.residents_of(wards=assignment.wards.all())
+        .filter(selectors.resident_audience_filter(assignment))
         .exclude(
             pk__in=Enrollment.objects.filter(
                 course_id=assignment.course_id, completed_at__isnull=False
@@ -433,7 +524,7 @@ def digests_send(*, today: date) -> int:
 # ---------------------------------------------------------------- exports
 
 # Worth another try: the database or the disk was briefly unavailable.
-EXPORT_TRANSIENT_ERRORS = (DatabaseError, OSError)
+EXPORT_TRANSIENT_ERRORS = (DatabaseError, *STORAGE_ERRORS)
 # A request for the same list while one is still queued this recently gets that one.
 EXPORT_REUSE_WITHIN = timedelta(minutes=15)
 
@@ -478,16 +569,24 @@ def _export_progress(export_id: int, done: int) -> None:
 
 def _export_store(export_id: int, out, done: int) -> Export:
     """Save the written file and mark the export ready, unless another run already did."""
-    with transaction.atomic():
-        export = Export.objects.select_for_update().get(pk=export_id)
-        if export.status == Export.Status.READY:  # a duplicate delivery finished first
-            return export
-        export.file.save(export.params.get("filename") or "danh-sach", File(out), save=False)
-        export.status = Export.Status.READY
-        export.rows_done = export.rows_total = done
-        export.error = ""
-        export.finished_at = timezone.now()
-        export.save()
+    written = []  # the key this run stored, removed again if its row does not commit
+    try:
+        with transaction.atomic():
+            export = Export.objects.select_for_update().get(pk=export_id)
+            if export.status == Export.Status.READY:  # a duplicate delivery finished first
+                return export
+            # Stored under a new key before the row names it (see certificates/storage.py).
+            export.file.save(export.params.get("filename") or "danh-sach", File(out), save=False)
+            written.append(export.file.name)
+            export.status = Export.Status.READY
+            export.rows_done = export.rows_total = done
+            export.error = ""
+            export.finished_at = timezone.now()
+            export.save()
+    except BaseException:
+        for name in written:
+            delete_quietly(private_storage, name)
+        raise
     return export
 
 
@@ -547,3 +646,14 @@ def export_build(*, export_id: int, may_retry: bool = False) -> Export | None:
         with translation.override(language):
             _export_fail(export_id, _("Không xuất được danh sách do lỗi hệ thống. Hãy thử lại."))
     return Export.objects.filter(pk=export_id).first()
+
+
+def export_files_cleanup(*, older_than: timedelta = ORPHAN_MIN_AGE) -> int:
+    """Delete export files that no export names and that are over an hour old (row never committed)."""
+
+    def referenced(names: list[str]) -> set[str]:
+        return set(Export.objects.filter(file__in=names).values_list("file", flat=True))
+
+    return orphans_delete(
+        storage=private_storage, folder="exports", referenced=referenced, older_than=older_than
+    )

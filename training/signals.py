@@ -1,10 +1,11 @@
 """Keep the cached ward counts (selectors._ward_counts) in step with what they count.
 
 Any save or delete of an enrolment, a certificate, or a resident's ward, birth year,
-public-service flag or active flag marks that ward's counts out of date.
+public-service flag, active flag, role or staff status, and any change of a user's
+groups or permissions (an editor is not a resident), marks that ward's counts out of date.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
@@ -14,7 +15,16 @@ from courses.models import Enrollment
 from .selectors import ward_counts_changed
 
 # The User fields the counts depend on; saves touching only others (last_login...) are ignored.
-COUNTED_USER_FIELDS = {"ward", "ward_id", "birth_year", "works_in_public_service", "is_active"}
+COUNTED_USER_FIELDS = {
+    "ward",
+    "ward_id",
+    "birth_year",
+    "works_in_public_service",
+    "is_active",
+    "role",
+    "is_staff",
+    "is_superuser",
+}
 
 
 def _ward_of(user_id: int) -> int | None:
@@ -48,3 +58,16 @@ def resident_changed(sender, instance, update_fields=None, raw=False, **kwargs):
 @receiver(post_delete, sender=User)
 def resident_deleted(sender, instance, **kwargs):
     ward_counts_changed(instance.ward_id)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def access_changed(sender, instance, action, pk_set, **kwargs):
+    """Joining or leaving the editors (say) moves a user out of or into the residents."""
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, User):
+        ward_counts_changed(instance.ward_id)
+    elif pk_set:  # group.user_set.add(...): the users are in pk_set
+        wards = User.objects.filter(pk__in=pk_set).values_list("ward_id", flat=True)
+        ward_counts_changed(*set(wards))

@@ -24,6 +24,12 @@ def refresh_ward_counts() -> int:
     return services.ward_counts_refresh()
 
 
+@shared_task(acks_late=True)
+def cleanup_export_files() -> int:
+    """Periodic (beat, hourly): remove export files whose row never committed. Safe to repeat."""
+    return services.export_files_cleanup()
+
+
 EXPORT_MAX_RETRIES = 3
 
 

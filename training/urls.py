@@ -22,6 +22,11 @@ urlpatterns = [
     path("giao-viec/<int:assignment_id>/", views.assignment_detail, name="assignment_detail"),
     path("giao-viec/<int:assignment_id>/sua/", views.assignment_edit, name="assignment_edit"),
     path("giao-viec/<int:assignment_id>/huy/", views.assignment_cancel, name="assignment_cancel"),
+    path(
+        "giao-viec/<int:assignment_id>/hoan-tac/",
+        views.assignment_cancel_undo,
+        name="assignment_cancel_undo",
+    ),
     # Exports (CSV, XLSX): straight away, or in the background for long lists
     path("xa/<int:ward_id>/xuat.<str:file_format>", views_exports.ward_export, name="ward_export"),
     path(

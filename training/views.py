@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -156,7 +157,8 @@ def ward_list_filters(request, assignments: list[Assignment]):
     filters = WardListFilters(
         assignment=assignment,
         status=cleaned.get("trang_thai", ""),
-        search=cleaned.get("q", ""),
+        # A refused phone search stays the search (and finds nobody), never "everyone".
+        search=cleaned["q"] if "q" in cleaned else form.data.get("q", "")[:100],
     )
     return form, filters
 
@@ -170,11 +172,19 @@ def _query_without(request, name: str) -> str:
 @require_POST
 @cadre_required
 def phone_reveal(request, user_id: int):
-    """Show one resident's full number, after an explicit request that is logged."""
-    resident = get_object_or_404(User, pk=user_id, is_active=True)
-    if not permissions.can_see_learner(request.user, resident) or resident.ward_id is None:
-        raise Http404
-    phone = services.phone_reveal(viewer=request.user, resident=resident)
+    """Show one resident's full number, after an explicit request that is logged.
+
+    Only a resident of a ward in the cadre's scope: the cadre's own row, a colleague's or
+    an editor's is a 404 like any id outside the scope.
+    """
+    resident = get_object_or_404(
+        account_selectors.residents_of(wards=permissions.visible_wards(request.user)),
+        pk=user_id,
+    )
+    try:
+        phone = services.phone_reveal(viewer=request.user, resident=resident)
+    except PermissionDenied as refused:
+        raise Http404 from refused
     return render(
         request,
         "training/phone_reveal.html",
@@ -289,16 +299,52 @@ def assignment_edit(request, assignment_id: int):
     )
 
 
-@require_POST
-@cadre_required
-def assignment_cancel(request, assignment_id: int):
+def _editable_assignment(request, assignment_id: int) -> Assignment:
+    """An assignment whose every ward is in the cadre's scope; otherwise 404."""
     assignment = assignment_in_scope(request.user, assignment_id)
     if not selectors.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
+    return assignment
+
+
+@require_http_methods(["GET", "POST"])
+@cadre_required
+def assignment_cancel(request, assignment_id: int):
+    """GET asks for confirmation (a page, no JavaScript needed); POST cancels."""
+    assignment = _editable_assignment(request, assignment_id)
+    if request.method == "GET":
+        if not assignment.is_active:
+            return redirect("training:assignment_detail", assignment_id=assignment.pk)
+        wards = assignment.wards.order_by(vietnamese("name"))
+        return render(
+            request,
+            "training/assignment_cancel.html",
+            {"assignment": assignment, "wards": wards},
+        )
     try:
         services.assignment_cancel(cadre=request.user, assignment=assignment)
     except services.AssignmentRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("Đã huỷ việc giao. Lịch sử vẫn được giữ lại."))
+        messages.success(
+            request,
+            _(
+                "Đã huỷ việc giao. Lịch sử vẫn được giữ lại. "
+                "Bạn có thể bấm “Hoàn tác” trong vòng 24 giờ."
+            ),
+        )
+    return redirect("training:assignment_detail", assignment_id=assignment.pk)
+
+
+@require_POST
+@cadre_required
+def assignment_cancel_undo(request, assignment_id: int):
+    """Restore an assignment cancelled less than 24 hours ago ("Hoàn tác")."""
+    assignment = _editable_assignment(request, assignment_id)
+    try:
+        services.assignment_cancel_undo(cadre=request.user, assignment=assignment)
+    except services.AssignmentRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Đã hoàn tác: việc giao lại có hiệu lực."))
     return redirect("training:assignment_detail", assignment_id=assignment.pk)

@@ -6,7 +6,7 @@ watches its progress. Scope is asked of `accounts.permissions` on the request, i
 the worker and again on the status page and the download: anything outside it is a 404.
 """
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import permissions
 from accounts.models import Province
+from certificates.downloads import private_file_response
 
 from . import exports, selectors, services
 from .models import Export
@@ -124,15 +125,9 @@ def export_download(request, export_id: int):
     export, _target = _own_export(request, export_id)
     if export.status != Export.Status.READY or not export.file:
         raise Http404
-    try:
-        handle = export.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    reply = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        request,
+        export.file,
         filename=export.params.get("filename") or f"danh-sach.{export.file_format}",
         content_type=exports.CONTENT_TYPES[export.file_format],
     )
-    reply["Cache-Control"] = "private, no-store"
-    return reply

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions, services
+from accounts import selectors as account_selectors
 from accounts.collation import vietnamese
 from accounts.models import User
 
@@ -35,13 +36,17 @@ def _slip_response(request, *, resident: User, code: str):
     return response
 
 
+def _residents_in_scope(cadre: User):
+    """Slips are for residents of the cadre's wards only: never a cadre, editor or admin."""
+    return account_selectors.residents_of(wards=permissions.visible_wards(cadre))
+
+
 def _can_reprint_for(cadre: User, resident: User | None) -> bool:
     """Whether this cadre may print a new slip for this resident (same checks as the slip)."""
     return (
         resident is not None
-        and permissions.can_see_learner(cadre, resident)
         and resident.pk != cadre.pk
-        and not permissions.is_cadre(resident)
+        and _residents_in_scope(cadre).filter(pk=resident.pk).exists()
         and services.first_login_code_allowed(user=resident)
     )
 
@@ -87,14 +92,11 @@ def resident_register(request):
 @cadre_required
 def resident_slip(request, user_id: int):
     """A new code and slip for a resident in scope who has not set a password yet."""
-    resident = User.objects.select_related("ward").filter(pk=user_id).first()
+    resident = _residents_in_scope(request.user).select_related("ward").filter(pk=user_id).first()
     if (
         resident is None
         or not permissions.can_register_residents(request.user)
-        or not permissions.can_see_learner(request.user, resident)
         or resident.pk == request.user.pk
-        or permissions.is_cadre(resident)
-        or resident.is_staff
     ):
         raise Http404
     try:
@@ -117,15 +119,12 @@ def resident_new_code(request, user_id: int):
     """A resident of the cadre's wards forgot their password: after a confirmation,
     a new one-time code on the same slip. Works without JavaScript: the row's button
     opens the confirmation, whose button issues the code."""
-    resident = get_object_or_404(User.objects.select_related("ward"), pk=user_id)
-    if (
-        not permissions.can_register_residents(request.user)
-        or not permissions.can_see_learner(request.user, resident)
-        or resident.pk == request.user.pk
-        or permissions.is_cadre(resident)
-        or resident.is_staff
-        or not resident.is_active
-    ):
+    # Only a resident of the cadre's wards: a new code resets the password, so for an
+    # editor (or any staff) living in the ward it would hand the cadre their account.
+    resident = get_object_or_404(
+        _residents_in_scope(request.user).select_related("ward"), pk=user_id
+    )
+    if not permissions.can_register_residents(request.user) or resident.pk == request.user.pk:
         raise Http404
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:

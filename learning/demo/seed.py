@@ -14,6 +14,7 @@ from wagtail.models import Page
 from accounts import services as account_services
 from accounts.models import Role, User, Ward
 from accounts.phone import normalize_phone
+from certificates.admin_views import OFFICERS_GROUP
 from courses import services as course_services
 from courses.models import BasicSkill, CompetenceDomain, CourseIndexPage, CoursePage, LessonPage
 from learning import services as learning_services
@@ -35,6 +36,7 @@ DEMO_LEARNERS = [
 DEMO_WARD_CADRE = ("0913000001", "Võ Thị Hạnh", "Phường Sài Gòn", 79)
 DEMO_PROVINCE_CADRE = ("0913000002", "Bùi Quốc Khánh", 79)
 DEMO_EDITOR = ("0913000003", "Ngô Thanh Bình")
+DEMO_CERTIFICATE_OFFICER = ("0913000004", "Trịnh Thu Hà")
 
 
 def _publish(parent: Page, page: Page) -> Page:
@@ -127,7 +129,7 @@ def _person(phone: str, name: str, ward: Ward, birth_year: int | None = None) ->
 
 
 def people_create(courses: list[CoursePage]) -> list[str]:
-    """Demo learners with partial progress, a ward cadre, a province cadre, an editor."""
+    """Demo learners with partial progress, two cadres, an editor, a certificate officer."""
     lines = []
     for phone, name, year, ward_name, province, done_first, done_fourth in DEMO_LEARNERS:
         user, created = _person(phone, name, _ward(ward_name, province), year)
@@ -160,6 +162,11 @@ def people_create(courses: list[CoursePage]) -> list[str]:
     User.objects.filter(pk=editor.pk).update(is_staff=False)
     editor.groups.add(*Group.objects.filter(name__in=["Editors", "Moderators"]))
     lines.append(f"editor (Wagtail admin): {phone}")
+
+    phone, name = DEMO_CERTIFICATE_OFFICER
+    officer, _created = _person(phone, name, ward)
+    officer.groups.add(*Group.objects.filter(name=OFFICERS_GROUP))
+    lines.append(f"certificate officer (Wagtail admin, {OFFICERS_GROUP}): {phone}")
     lines.append(f"password for all demo people: {DEMO_PASSWORD}")
     return lines
 

@@ -58,10 +58,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, for load balancers: before host checks and HTTPS redirects
+    "learning.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # before anything reads the session cookie or the query string
+    "learning.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "learning.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,15 +118,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One Redis may serve as both cache and queue (REDIS_URL); CACHE_URL and
+# CELERY_BROKER_URL split them, each defaulting to REDIS_URL.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# A Redis that hangs must not hang every request: give up quickly (a few tries of half
-# a second); callers then fall back to the database or, for rate limits, let the request in.
-REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-if REDIS_URL:
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+# A Redis that hangs must not hang every request: give up after a quarter of a second
+# and leave the cache alone for a few seconds (learning/cache.py).
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.25")),
+    "socket_timeout": float(os.environ.get("CACHE_TIMEOUT", "0.25")),
+    "PAUSE_AFTER_ERROR": float(os.environ.get("CACHE_PAUSE_AFTER_ERROR", "5")),
+}
+if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # Django's RedisCache whose failures are misses (learning/cache.py): a Redis
+            # that is down or hung never turns a page or a learner's progress into an error.
+            "BACKEND": "learning.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
@@ -135,6 +148,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Sessions live in the database: they survive a web host going away and a Redis
+# outage. (Not cached_db: a log-out while Redis is unreachable could not drop the
+# cached copy, which would come back with Redis.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts and log-in ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -237,10 +254,74 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Certificates' PDFs and cadres' exports: personal data, outside MEDIA_ROOT, served
+# only through a checked view (the "private" storage below).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+
+
+def s3_storages() -> dict:
+    """Public media and private files in S3-compatible object storage, from the environment.
+
+    Turned on by AWS_STORAGE_BUCKET_NAME. Public media (Wagtail images, documents,
+    renditions) get plain URLs; private files (certificates, exports) are never
+    public: they are read by the checked views and streamed, and their keys sit
+    under "private/" when they share the public bucket.
+    """
+    from botocore.config import Config
+
+    public_bucket = os.environ["AWS_STORAGE_BUCKET_NAME"]
+    private_bucket = os.environ.get("AWS_PRIVATE_STORAGE_BUCKET_NAME", "") or public_bucket
+    common = {
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        # Every key we write is new (see certificates/storage.py), never overwritten.
+        "file_overwrite": False,
+        # Storage that does not answer fails fast; the render task retries, the sweep finishes.
+        "client_config": Config(
+            connect_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")),
+            read_timeout=int(os.environ.get("AWS_S3_TIMEOUT", "5")) * 2,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": public_bucket,
+                "location": "media" if private_bucket == public_bucket else "",
+                "querystring_auth": False,
+                "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "location": "private" if private_bucket == public_bucket else "",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }
+
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES = s3_storages()
+else:
+    # Embedded default: folders on this machine (MEDIA_ROOT, PRIVATE_MEDIA_ROOT).
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        # Follows settings.PRIVATE_MEDIA_ROOT when used (tests change it).
+        "private": {"BACKEND": "certificates.storage.PrivateFileSystemStorage"},
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -253,6 +334,20 @@ CSP_FRAME_SOURCES = env_list(
     "CSP_FRAME_SOURCES", "https://www.youtube.com,https://www.youtube-nocookie.com"
 )
 CSP_IMAGE_SOURCES = env_list("CSP_IMAGE_SOURCES")
+
+
+def public_media_origin() -> list[str]:
+    """Where editors' images are served from when they live in object storage."""
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        return []
+    if domain := os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+        return [f"https://{domain}"]
+    if endpoint := os.environ.get("AWS_S3_ENDPOINT_URL"):
+        return [endpoint.rstrip("/")]
+    return ["https://*.amazonaws.com"]
+
+
+CSP_IMAGE_SOURCES += public_media_origin()
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", *CSP_IMAGE_SOURCES],
@@ -286,20 +381,20 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "txt", "csv"]
 
 # --- Celery -------------------------------------------------------------------
+# The embedded queue and beat's schedule file; with a Redis broker beat keeps its
+# schedule in Redis (celery-redbeat) and nothing is written here.
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # An unacknowledged task (its worker killed) is delivered again after this long.
-        "visibility_timeout": 600,
-        # A broker that does not answer must not hold a learner's request for long.
-        "socket_connect_timeout": 3,
-        "socket_timeout": 5,
-    }
-else:
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "filesystem://"
+# The time budget of one after-commit dispatch from a request (learning/celery.py):
+# each socket operation may take this long, with no retries; then the row is left
+# for the sweep and dispatching pauses for CELERY_DISPATCH_PAUSE seconds.
+CELERY_DISPATCH_TIMEOUT = float(os.environ.get("CELERY_DISPATCH_TIMEOUT", "0.15"))
+# Each readiness check (/readyz, manage.py readiness) gets at most this long.
+READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "1.0"))
+CELERY_DISPATCH_PAUSE = float(os.environ.get("CELERY_DISPATCH_PAUSE", "10"))
+if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: a queue in files, shared by the web process and the
     # worker that `make run` starts beside it. No server needed.
-    CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
@@ -308,6 +403,23 @@ else:
     }
     for folder in ("queue", "control"):
         (CELERY_QUEUE_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BEAT_SCHEDULER = "learning.beat.LockedPersistentScheduler"
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task (its worker killed) is delivered again after this long.
+        "visibility_timeout": 600,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 5,
+    }
+    # Beat keeps its schedule in Redis and holds a lock there, so several beat
+    # processes (one per host, say) still send each periodic task once.
+    CELERY_BEAT_SCHEDULER = "learning.beat.HealingRedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = "hvs-beat:"
+    # A standby beat takes over within this long after the active one dies.
+    CELERY_REDBEAT_LOCK_TIMEOUT = 150
+# Beat wakes at least this often (and so extends its lock).
+CELERY_BEAT_MAX_INTERVAL = 30
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
@@ -315,10 +427,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+# The render task's first retry after a transient error, doubled each time (5 retries).
+CERTIFICATE_RETRY_DELAY = float(os.environ.get("CERTIFICATE_RETRY_DELAY", "2"))
+# The certificate sweep: how often it runs, how old a pending certificate must be
+# to be presumed lost, and the first delay before a transient failure is retried.
+CERTIFICATE_SWEEP_SECONDS = float(os.environ.get("CERTIFICATE_SWEEP_SECONDS", "60"))
+CERTIFICATE_STALE_PENDING_SECONDS = int(os.environ.get("CERTIFICATE_STALE_PENDING_SECONDS", "180"))
+CERTIFICATE_FIRST_RETRY_SECONDS = int(os.environ.get("CERTIFICATE_FIRST_RETRY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-certificates": {
         "task": "certificates.tasks.requeue_stale_certificates",
-        "schedule": 60.0,
+        "schedule": CERTIFICATE_SWEEP_SECONDS,
     },
     # Crontab times are in CELERY_TIMEZONE (Asia/Ho_Chi_Minh).
     "training-reminders": {
@@ -329,6 +448,15 @@ CELERY_BEAT_SCHEDULE = {
     "training-refresh-ward-counts": {
         "task": "training.tasks.refresh_ward_counts",
         "schedule": 10 * 60.0,
+    },
+    # Files whose row never committed (a crash, a rollback): deleted once over an hour old.
+    "certificates-cleanup-files": {
+        "task": "certificates.tasks.cleanup_certificate_files",
+        "schedule": 60 * 60.0,
+    },
+    "training-cleanup-export-files": {
+        "task": "training.tasks.cleanup_export_files",
+        "schedule": 60 * 60.0,
     },
     "training-weekly-digests": {
         "task": "training.tasks.send_weekly_digests",
@@ -355,6 +483,3 @@ LOGGING = {
         )
     },
 }
-
-# Certificates' PDFs: personal data, outside MEDIA_ROOT, served only through a checked view.
-PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))

@@ -15,13 +15,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
         if not os.environ.get("REDIS_URL")
-        else "django.core.cache.backends.redis.RedisCache",
+        else "learning.cache.TolerantRedisCache",
         "LOCATION": os.environ.get("REDIS_URL", "tests"),
     }
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Local folders unless the environment names a bucket (the integration tests'
+# processes do, against the moto server tests/storage_server.py starts).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests never run collectstatic; WhiteNoise serves from the finders instead.

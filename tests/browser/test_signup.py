@@ -28,10 +28,12 @@ def fill_passwords_and_consent(page: Page) -> None:
 def assert_signed_up(page: Page, live_server, *, name: str, phone: str) -> None:
     from accounts.models import Consent, User
 
-    expect(page).to_have_url(f"{live_server.url}/tai-khoan/")
-    expect(page.get_by_role("heading", name="Tài khoản của tôi")).to_be_visible()
+    # A new learner lands on their learning, logged in (the header shows the folded menu).
+    expect(page).to_have_url(f"{live_server.url}/hoc/cua-toi/")
+    expect(page.get_by_role("heading", level=1, name="Việc học của tôi")).to_be_visible()
     expect(page.get_by_text("Đăng ký thành công")).to_be_visible()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+    expect(page.locator(".site-header summary", has_text="Menu")).to_be_visible()
+    page.goto(f"{live_server.url}/tai-khoan/")
     expect(page.get_by_label("Họ và tên")).to_have_value(name)
 
     user = User.objects.get(phone=phone)

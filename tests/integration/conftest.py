@@ -20,15 +20,17 @@ def wait_for(predicate, timeout=30.0):
     return False
 
 
-def start_worker(log_path):
-    test_db_name = connection.settings_dict["NAME"]
-    base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "learning.settings.test",
-        "DATABASE_URL": f"{base_url}/{test_db_name}",
-        "CELERY_EAGER": "0",
-    }
+def start_worker(log_path, env=None):
+    """A worker on the test database and Redis; `env` replaces its environment (tests/integration/hosts.py)."""
+    if env is None:
+        test_db_name = connection.settings_dict["NAME"]
+        base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "learning.settings.test",
+            "DATABASE_URL": f"{base_url}/{test_db_name}",
+            "CELERY_EAGER": "0",
+        }
     worker = subprocess.Popen(
         [
             sys.executable,
