@@ -16,6 +16,12 @@ class AccountsConfig(AppConfig):
         # Before any URLconf (Wagtail's admin URLs included) is imported.
         register_converter(IdConverter, "id")
 
+        from django.db.backends.signals import connection_created
+
+        from .collation import register_sqlite_collation
+
+        connection_created.connect(register_sqlite_collation, dispatch_uid="sqlite-vietnamese")
+
 
 class WagtailUsersConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms for our phone-number User."""

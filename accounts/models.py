@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .collation import vietnamese
 from .phone import display_phone, mask_phone, normalize_phone
-from .text import fold, normalize_name
+from .text import fold, given_name_of, normalize_name
 
 
 class Province(models.Model):
@@ -22,7 +23,7 @@ class Province(models.Model):
     class Meta:
         verbose_name = _("tỉnh/thành phố")
         verbose_name_plural = _("tỉnh/thành phố")
-        ordering = ["name"]
+        ordering = [vietnamese("name")]
 
     def __str__(self):
         return self.name
@@ -48,7 +49,7 @@ class Ward(models.Model):
     class Meta:
         verbose_name = _("xã/phường")
         verbose_name_plural = _("xã/phường")
-        ordering = ["name"]
+        ordering = [vietnamese("name")]
 
     def __str__(self):
         return f"{self.name}, {self.province.name}"
@@ -114,6 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # The name without diacritics, for search: "nguyen thi hong".
     name_folded = models.CharField(max_length=150, editable=False, blank=True)
+    # The last word of the full name, "Nhung" in "Nguyễn Thị Hồng Nhung": lists of people
+    # sort by it first, the local habit (see accounts/collation.py).
+    given_name = models.CharField(max_length=50, editable=False, blank=True)
     role = models.CharField(_("vai trò"), max_length=20, choices=Role, default=Role.LEARNER)
     managed_wards = models.ManyToManyField(
         Ward,
@@ -162,9 +166,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.name_folded = fold(self.full_name)
+        self.given_name = given_name_of(self.full_name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_folded"}
+            kwargs["update_fields"] = {*update_fields, "name_folded", "given_name"}
         super().save(*args, **kwargs)
 
     def get_full_name(self):
@@ -176,8 +181,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
     def get_short_name(self):
-        # Vietnamese names put the given name last: "Nguyễn Thị Hồng Nhung" -> "Nhung".
-        return self.full_name.split()[-1] if self.full_name else self.phone
+        return given_name_of(self.full_name) or self.phone
 
     @property
     def phone_display(self) -> str:

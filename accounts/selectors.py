@@ -4,6 +4,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
+from .collation import sort_key, vietnamese
 from .models import Notice, Province, Role, User, Ward
 from .permissions import is_cadre
 from .text import fold
@@ -49,13 +50,14 @@ def residents_of(*, wards: QuerySet[Ward] | list[Ward]) -> QuerySet[User]:
 
 
 def province_list() -> QuerySet[Province]:
-    """All provinces by name."""
-    return Province.objects.order_by("name")
+    """All provinces in Vietnamese alphabetical order."""
+    return Province.objects.order_by(vietnamese("name"))
 
 
 def ward_list_for_province(*, province_id: int) -> QuerySet[Ward]:
-    """The wards of one province by name."""
-    return Ward.objects.filter(province_id=province_id).select_related("province").order_by("name")
+    """The wards of one province in Vietnamese alphabetical order."""
+    wards = Ward.objects.filter(province_id=province_id).select_related("province")
+    return wards.order_by(vietnamese("name"))
 
 
 def ward_search(
@@ -75,18 +77,18 @@ def ward_search(
     for word in words[:6]:
         wards = wards.filter(search_text__contains=word)
     if province_id is None:
-        matches = list(wards.order_by("name")[: limit * 3])
+        matches = list(wards.order_by(vietnamese("name"))[: limit * 3])
     else:  # the chosen province's matches are never crowded out by other provinces'
-        own = wards.filter(province_id=province_id).order_by("name")[: limit * 3]
-        others = wards.exclude(province_id=province_id).order_by("name")[: limit * 3]
+        own = wards.filter(province_id=province_id).order_by(vietnamese("name"))[: limit * 3]
+        others = wards.exclude(province_id=province_id).order_by(vietnamese("name"))[: limit * 3]
         matches = [*own, *others]
 
-    def chosen_province_then_current_name(ward: Ward) -> tuple[bool, bool, str]:
+    def chosen_province_then_current_name(ward: Ward) -> tuple[bool, bool, bytes]:
         current = fold(f"{ward.name} {ward.province.name}")
         return (
             province_id is not None and ward.province_id != province_id,
             not all(word in current for word in words),
-            fold(ward.name),
+            sort_key(ward.name),
         )
 
     return sorted(matches, key=chosen_province_then_current_name)[:limit]

@@ -35,3 +35,9 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.lower().split())
+
+
+def given_name_of(full_name: str) -> str:
+    """The given name, last in a Vietnamese full name: "Nguyễn Thị Hồng Nhung" -> "Nhung"."""
+    words = full_name.split()
+    return words[-1][:50] if words else ""

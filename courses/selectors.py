@@ -12,11 +12,13 @@ from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Page
+
+from accounts.collation import vietnamese
 
 from .models import CoursePage, Enrollment
 
@@ -259,14 +261,17 @@ def assigned_due_dates(*, user) -> dict[int, date]:
 def catalogue(
     *, index: Page, user, due_dates: Mapping[int, date] | None = None
 ) -> list[CourseCard]:
-    """Live courses under a catalogue page with the learner's progress on each.
+    """Live courses under a catalogue page, in Vietnamese alphabetical order, with progress.
 
     Courses in `due_dates` (course id -> due date: those assigned to the learner)
     come first, soonest due first. A fixed number of queries, whatever the number
     of courses.
     """
     courses = list(
-        CoursePage.objects.live().child_of(index).select_related("cover_image").order_by("path")
+        CoursePage.objects.live()
+        .child_of(index)
+        .select_related("cover_image")
+        .order_by(vietnamese("title"))
     )
     return _cards(courses, user, due_dates or {})
 
@@ -317,6 +322,20 @@ def _cards(courses: list[CoursePage], user, due_dates: Mapping[int, date]) -> li
                 card.completed = enrollment.completed_at is not None
     # Assigned courses first, soonest due first; the rest keep their order.
     return sorted(cards, key=lambda card: (not card.assigned, card.due_date or date.max))
+
+
+def course_current_for_learner(*, user) -> CoursePage | None:
+    """The live course this learner touched last (started or did a step in) and has not finished."""
+    if not user.is_authenticated:
+        return None
+    enrollment = (
+        Enrollment.objects.filter(user=user, completed_at__isnull=True, course__live=True)
+        .annotate(last_activity=Coalesce(Max("steps_done__completed_at"), F("started_at")))
+        .select_related("course")
+        .order_by("-last_activity", "-pk")
+        .first()
+    )
+    return enrollment.course if enrollment else None
 
 
 def learner_course_cards(*, user, due_dates: Mapping[int, date] | None = None) -> list[CourseCard]:

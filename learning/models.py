@@ -7,6 +7,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
+from courses import selectors as course_selectors
+
 ROUTE_TYPE_CACHE_SECONDS = 60 * 60
 
 
@@ -17,6 +19,12 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # "Học tiếp" on the front page takes a learner straight back to their course.
+        context["current_course"] = course_selectors.course_current_for_learner(user=request.user)
+        return context
 
     def route(self, request, path_components):
         """Find a page below the home page by its whole URL path in one lookup.

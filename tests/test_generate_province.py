@@ -129,6 +129,11 @@ def test_generated_province_is_plausible_consistent_and_replaceable():
     names = [name for _phone, name, *_ in people]
     assert all(unicodedata.is_normalized("NFC", name) for name in names)
     assert all(folded == fold(name) for _phone, name, folded, *_ in people)
+    # Lists of residents sort by given name, the last word of the full name.
+    assert all(
+        given == name.split()[-1]
+        for name, given in residents.values_list("full_name", "given_name")
+    )
     assert all(3 <= len(name.split()) <= 4 for name in names)
     assert sum(not name.isascii() for name in names) > 0.9 * len(names)
     assert Counter(name.split()[0] for name in names).most_common(1)[0][0] == "Nguyễn"

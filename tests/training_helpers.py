@@ -6,7 +6,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.text import fold
+from accounts.text import fold, given_name_of
 from certificates.models import Certificate
 from certificates.services import _current_template_version as current_template_version
 from courses.models import Enrollment
@@ -29,6 +29,7 @@ def make_residents(ward, count: int, *, first_phone: int, names=None, **fields) 
     ]
     for resident in residents:
         resident.name_folded = fold(resident.full_name)
+        resident.given_name = given_name_of(resident.full_name)
     return User.objects.bulk_create(residents)
 
 

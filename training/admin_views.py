@@ -20,6 +20,7 @@ from wagtail.admin.ui.tables import Column, StatusFlagColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from accounts import permissions
+from accounts.collation import vietnamese
 from accounts.models import Province, Ward
 from accounts.spreadsheets import FormulaSafeExportMixin
 
@@ -66,7 +67,7 @@ def report_provinces(user):
     """Provinces with at least one ward whose figures the user may see, by name."""
     return Province.objects.filter(
         pk__in=permissions.report_wards(user).values("province_id")
-    ).order_by("name", "pk")
+    ).order_by(vietnamese("name"), "pk")
 
 
 class WardReportAccessMixin:

@@ -2,6 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext
+
+from accounts.collation import sort_key
+
 from .selectors import ProvinceReport
 
 WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
@@ -29,7 +34,7 @@ def completion_bars(report: ProvinceReport) -> dict:
     so the lagging wards come first; vertical lines mark the median and the threshold."""
     rows = sorted(
         (row for row in report.rows if row.overall.in_scope),
-        key=lambda row: (row.overall.rate, row.ward.name),
+        key=lambda row: (row.overall.rate, sort_key(row.ward.name)),
     )
     highest = max([row.overall.rate for row in rows] + [report.median_rate], default=0)
     scale = next(step for step in SCALE_STEPS if step >= highest)
@@ -46,6 +51,18 @@ def completion_bars(report: ProvinceReport) -> dict:
     median_x = BAR_AREA * report.median_rate / scale
     threshold_x = BAR_AREA * report.lagging_below / scale
     return {
+        # The words are translated here, not in the .svg template: makemessages reads only
+        # .html, .txt and .py files, so strings in an .svg would never reach the catalogue.
+        "title": gettext("Tỉ lệ hoàn thành theo xã/phường"),
+        "description": gettext(
+            "Thấp nhất ở trên cùng. Đường liền: trung vị %(median)s%%. "
+            "Đường đứt: ngưỡng vùng trũng %(threshold)s%%."
+        )
+        % {
+            "median": floatformat(report.median_rate, "0u"),
+            "threshold": floatformat(report.lagging_below, "0u"),
+        },
+        "median_label": gettext("trung vị"),
         "bars": bars,
         "width": WIDTH,
         "height": TOP + len(bars) * ROW_HEIGHT + 8,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
+from accounts.collation import vietnamese
 from accounts.forms import birth_year_field, full_name_field
 from accounts.ids import IdsChoiceField
 from accounts.models import Role, User, Ward
@@ -65,8 +66,8 @@ class AssignmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.assignment = assignment
-        self.fields["wards"].queryset = permissions.visible_wards(user).order_by("name")
-        self.fields["courses"].queryset = CoursePage.objects.live().order_by("path")
+        self.fields["wards"].queryset = permissions.visible_wards(user).order_by(vietnamese("name"))
+        self.fields["courses"].queryset = CoursePage.objects.live().order_by(vietnamese("title"))
         if not (user.is_superuser or user.role == Role.PROVINCE_CADRE):
             del self.fields["whole_province"]
         if assignment is not None:  # the course of an assignment is fixed; pick another one

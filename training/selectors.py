@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
+from accounts.collation import sort_key, vietnamese
 from accounts.models import Province, User, Ward
 from accounts.phone import normalize_phone
 from accounts.selectors import resident_condition, residents_of
@@ -371,7 +372,7 @@ def ward_rows(
     for assignment_id, ward_id in coverage:
         covered.setdefault(ward_id, []).append(by_id[assignment_id])
 
-    ward_list = list(wards.order_by("name"))
+    ward_list = list(wards.order_by(vietnamese("name")))
     counts = _ward_counts([w.pk for w in ward_list], keys, course_ids, now, refresh)
     rows = []
     for ward in ward_list:
@@ -481,7 +482,7 @@ PROVINCE_SORT_LABELS = {
 }
 
 PROVINCE_SORTS = {
-    "ten": lambda row: row.ward.name,
+    "ten": lambda row: sort_key(row.ward.name),
     "dan-so": lambda row: row.residents,
     "ti-le": lambda row: row.overall.rate,
     "7-ngay": lambda row: row.overall.change_7_days,
@@ -554,6 +555,10 @@ def resident_phone_condition(*, text: str) -> Q | None:
     raise ValidationError(PHONE_SEARCH_RULE, code="phone_search")
 
 
+# People are listed by given name, then by full name (family name first): the local habit.
+RESIDENT_ORDER = (vietnamese("given_name"), vietnamese("full_name"), "pk")
+
+
 def ward_residents(
     *, ward: Ward, assignment: Assignment | None, status: str = "", search: str = ""
 ) -> QuerySet[User]:
@@ -561,7 +566,7 @@ def ward_residents(
 
     Filter by `status` (a ResidentStatus value) and by name without diacritics, or by
     phone as `resident_phone_condition` allows (a refused phone search finds nobody).
-    Ordered by name.
+    Ordered by given name, then full name.
     """
     residents = residents_of(wards=[ward])
     if search.strip():
@@ -572,7 +577,7 @@ def ward_residents(
         by_name = Q(name_folded__contains=fold(search))
         residents = residents.filter(by_name if by_phone is None else by_phone)
     if assignment is None:
-        return residents.order_by("name_folded", "pk")
+        return residents.order_by(*RESIDENT_ORDER)
     residents = (
         residents.filter(resident_audience_filter(assignment))
         .annotate(
@@ -604,7 +609,7 @@ def ward_residents(
         if assignment.due_date >= timezone.localdate():
             return residents.none()
         residents = residents.filter(completed_at__isnull=True)
-    return residents.order_by("name_folded", "pk")
+    return residents.order_by(*RESIDENT_ORDER)
 
 
 @dataclass

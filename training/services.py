@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts import selectors as account_selectors
+from accounts.collation import sort_key
 from accounts.models import NOTICE_TEXTS, Notice, Province, Role, User, Ward
 from certificates.storage import (
     ORPHAN_MIN_AGE,
@@ -479,7 +480,7 @@ def _lagging_wards(
                 province=Province.objects.get(pk=province_id), settings=training
             )
         lagging += [row.ward for row in reports[province_id].lagging_rows if row.ward.pk in visible]
-    return sorted(lagging, key=lambda ward: ward.name)
+    return sorted(lagging, key=lambda ward: sort_key(ward.name))
 
 
 def _digest_email(*, cadre: User, params: dict) -> tuple[str, str]:

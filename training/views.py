@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import permissions
 from accounts import selectors as account_selectors
+from accounts.collation import vietnamese
 from accounts.models import Province, User, Ward
 
 from . import charts, selectors, services
@@ -54,9 +55,13 @@ def assignment_in_scope(user: User, assignment_id: int) -> Assignment:
 def dashboard(request):
     """The cadre's start page: their wards or province, assignments, notices."""
     user = request.user
-    provinces = list(permissions.visible_provinces(user).order_by("name"))
+    provinces = list(permissions.visible_provinces(user).order_by(vietnamese("name")))
     province_links = [p for p in provinces if permissions.can_see_province_report(user, p)]
-    wards = list(permissions.visible_wards(user).order_by("name")) if not province_links else []
+    wards = (
+        list(permissions.visible_wards(user).order_by(vietnamese("name")))
+        if not province_links
+        else []
+    )
     notices = account_selectors.notices_unread(user=user)
     return render(
         request,
@@ -244,7 +249,7 @@ def assignment_detail(request, assignment_id: int):
         "training/assignment_detail.html",
         {
             "assignment": assignment,
-            "wards": wards.order_by("name"),
+            "wards": wards.order_by(vietnamese("name")),
             "history": selectors.assignment_history(assignment=assignment),
             "editable": selectors.assignment_editable(user=request.user, assignment=assignment),
         },
@@ -310,7 +315,7 @@ def assignment_cancel(request, assignment_id: int):
     if request.method == "GET":
         if not assignment.is_active:
             return redirect("training:assignment_detail", assignment_id=assignment.pk)
-        wards = assignment.wards.order_by("name")
+        wards = assignment.wards.order_by(vietnamese("name"))
         return render(
             request,
             "training/assignment_cancel.html",

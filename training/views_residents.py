@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions, services
 from accounts import selectors as account_selectors
+from accounts.collation import vietnamese
 from accounts.models import User
 
 from .forms import ResidentRegisterForm
@@ -59,7 +60,7 @@ def resident_register(request):
     wards = (
         permissions.visible_wards(request.user)
         .select_related("province")
-        .order_by("province__name", "name")
+        .order_by(vietnamese("province__name"), vietnamese("name"))
     )
     form = ResidentRegisterForm(request.POST or None, wards=wards)
     if request.method == "POST" and form.is_valid():

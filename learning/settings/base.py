@@ -11,7 +11,6 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -239,7 +238,8 @@ CONSENT_TEXT_VERSION = "2026-11-v1"
 
 # --- Language, dates ----------------------------------------------------------
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+# Each language named in itself (not translated): a reader looks for their own language's name.
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 # The project's catalogue first; then Vietnamese for Wagtail's admin where Wagtail's own
 # vi catalogue is missing or wrong. LOCALE_PATHS win over the apps' catalogues.
 # (Not named "locale", so makemessages keeps writing every project string to locale/.)

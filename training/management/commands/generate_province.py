@@ -38,7 +38,7 @@ from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
 from accounts.models import Consent, Province, Role, User
-from accounts.text import fold
+from accounts.text import fold, given_name_of
 from certificates.models import Certificate, CertificateCounter, new_token
 
 # The code path certificates.services.certificate_issue uses for the current version.
@@ -595,13 +595,13 @@ class Command(BaseCommand):
             for offset, (joined, ward_index, name, year, public) in enumerate(people):
                 fold_of = folded.get(name)
                 if fold_of is None:
-                    fold_of = folded[name] = fold(name)
+                    fold_of = folded[name] = (fold(name), given_name_of(name))
                 yield (
                     first_user + offset,
                     phones[offset],
                     RESIDENT_PASSWORD,
                     name,
-                    fold_of,
+                    *fold_of,
                     year,
                     ward_ids[ward_index],
                     public,
@@ -616,6 +616,7 @@ class Command(BaseCommand):
                 "password",
                 "full_name",
                 "name_folded",
+                "given_name",
                 "birth_year",
                 "ward_id",
                 "works_in_public_service",
