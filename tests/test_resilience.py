@@ -176,14 +176,17 @@ def test_readyz_names_what_failed_with_503(client, db, settings, hung_redis):
 
     settings.CACHES = tolerant_cache(DOWN)
     settings.CELERY_BROKER_URL = hung_redis
+    previous = app.conf.broker_url  # restored: later tests (and real workers) use the real one
     app.conf.broker_url = hung_redis
+    app._pool = None  # noqa: SLF001 - rebuilt from broker_url on next use
     health._last["at"] = -health.READY_RESULT_SECONDS
     try:
         started = time.monotonic()
         response = client.get("/readyz")
         assert time.monotonic() - started < settings.READINESS_TIMEOUT + 1
     finally:
-        app.conf.broker_url = "filesystem://"
+        app.conf.broker_url = previous
+        app._pool = None  # noqa: SLF001
         health._last["at"] = -health.READY_RESULT_SECONDS
     assert response.status_code == 503
     checks = response.json()["checks"]
