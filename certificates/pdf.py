@@ -26,6 +26,14 @@ FONT_DIR = fontpkg_be_vietnam_pro.ROOT / "files"
 STYLESHEET = Path(__file__).parent / "pdf.css"
 
 
+def font_subsetting_is_slow() -> bool:
+    """True when WeasyPrint lacks HarfBuzz-subset and falls back to fontTools: every PDF
+    then takes about 40% longer (system package libharfbuzz-subset0, see the Makefile)."""
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is None
+
+
 @functools.cache
 def _url_fetcher() -> URLFetcher:
     # Built once: a fetcher per document would build a new SSL context each time
