@@ -88,18 +88,32 @@ def _qr_png(url: str) -> str:
     return segno.make(url, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=4, border=2)
 
 
+# Logo and signature as data: URIs, by storage path, kept per process: every certificate of
+# a template version prints the same two images, so they are read and encoded once, not
+# once per PDF. A template version never changes its paths (a new logo is a new version
+# with a new file name), and only a few versions are ever current, so this stays small.
+_IMAGE_URIS: dict[str, str] = {}
+_IMAGE_URIS_MAX = 16
+
+
 def _image_uri(path: str) -> str:
     """An image from the media storage as a data: URI, so it works whether that is a folder
     on this machine or object storage on another."""
     if not path:
         return ""
+    if (cached := _IMAGE_URIS.get(path)) is not None:
+        return cached
     try:
         with default_storage.open(path, "rb") as image:
             data = image.read()
     except FileNotFoundError:
-        return ""
+        return ""  # not cached: the file may still arrive (and the PDF is rendered again)
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    if len(_IMAGE_URIS) >= _IMAGE_URIS_MAX:
+        _IMAGE_URIS.clear()
+    _IMAGE_URIS[path] = uri
+    return uri
 
 
 def certificate_html(certificate: Certificate) -> str:
