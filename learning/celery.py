@@ -5,8 +5,8 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
 from celery.contrib.django.task import DjangoTask
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning.settings.dev")
 
