@@ -468,7 +468,8 @@ def test_the_printed_qr_code_scans_to_the_verification_page(
     assert scanned.endswith(reverse("certificates:verify", args=[certificate.token]))
 
 
-@pytest.mark.django_db(transaction=True)
+# Two connections, so real commits: a transactional database, restored as migrations left it.
+@pytest.mark.usefixtures("migrated_db")
 def test_a_learner_completing_a_course_never_waits_for_a_certificate_being_rendered(
     learner, monkeypatch
 ):
