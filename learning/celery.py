@@ -6,7 +6,6 @@ import os
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning.settings.dev")
 
@@ -37,16 +36,3 @@ class Task(DjangoTask):
 app = Celery("learning", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@worker_init.connect
-def warn_when_pdf_fonts_are_slow(**kwargs) -> None:
-    """Say at worker start, once, what the operator must install for fast certificates."""
-    from certificates.pdf import font_subsetting_is_slow
-
-    if font_subsetting_is_slow():
-        log.warning(
-            "HarfBuzz-subset (libharfbuzz-subset0) is not installed: WeasyPrint subsets fonts "
-            "with fontTools instead and every certificate PDF takes about 40%% longer. "
-            "Install it (make install does) and restart the worker."
-        )

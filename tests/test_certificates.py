@@ -538,13 +538,13 @@ def test_a_worker_says_at_start_when_harfbuzz_subset_is_missing(installed, monke
     from celery.signals import worker_init
     from weasyprint.text import ffi
 
-    import learning.celery  # noqa: F401 - connects the worker_init handler
+    import certificates.pdf  # noqa: F401 - connects the worker_init handler
 
     if not installed:
         monkeypatch.setattr(ffi, "harfbuzz_subset", None)  # as on a machine without the library
     elif ffi.harfbuzz_subset is None:
         pytest.skip("libharfbuzz-subset0 is not installed here (make install adds it)")
-    with caplog.at_level("WARNING", logger="learning.celery"):
+    with caplog.at_level("WARNING", logger="certificates.pdf"):
         worker_init.send(sender=None)
     warned = [r.getMessage() for r in caplog.records if "libharfbuzz-subset0" in r.getMessage()]
     assert len(warned) == (0 if installed else 1)
