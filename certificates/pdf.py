@@ -7,11 +7,15 @@ rebuilding them for every certificate is what makes rendering slow and leaky.
 import base64
 import datetime
 import functools
+import gc
+import itertools
+import logging
 import mimetypes
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
 import segno
+from celery.signals import worker_init
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
@@ -24,6 +28,29 @@ from .models import Certificate
 
 FONT_DIR = fontpkg_be_vietnam_pro.ROOT / "files"
 STYLESHEET = Path(__file__).parent / "pdf.css"
+
+log = logging.getLogger(__name__)
+
+
+def font_subsetting_is_slow() -> bool:
+    """True when WeasyPrint lacks HarfBuzz-subset and falls back to fontTools: every PDF
+    then takes about 40% longer (system package libharfbuzz-subset0, see the Makefile)."""
+    from weasyprint.text import ffi
+
+    return ffi.harfbuzz_subset is None
+
+
+@worker_init.connect
+def warn_when_pdf_fonts_are_slow(**kwargs) -> None:
+    """Say at worker start, once, what the operator must install for fast certificates.
+
+    (The worker imports this module with the tasks before it sends worker_init.)"""
+    if font_subsetting_is_slow():
+        log.warning(
+            "HarfBuzz-subset (libharfbuzz-subset0) is not installed: WeasyPrint subsets fonts "
+            "with fontTools instead and every certificate PDF takes about 40%% longer. "
+            "Install it (make install does) and restart the worker."
+        )
 
 
 @functools.cache
@@ -63,9 +90,29 @@ def verification_url(certificate: Certificate) -> str:
     )
 
 
-def _qr_svg(url: str) -> str:
-    # Vector, so it stays sharp when printed; medium error correction survives a crease.
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
+# Any of the eight QR masks scans; segno tries all eight and scores them (about 4 ms of
+# pure Python per certificate), so one is fixed instead.
+QR_MASK = 0
+
+
+def _qr_png(url: str) -> str:
+    """The QR code as a small PNG (4 pixels per module), as a data: URI.
+
+    WeasyPrint draws it as one image instead of parsing and filling an SVG path for every
+    certificate (about a fifth of the render time). `image-rendering: pixelated` in the
+    stylesheet keeps the modules sharp-edged when printed; 4 pixels per module (not 1)
+    so that viewers which scale the page down on screen still show a code that scans.
+    Medium error correction survives a crease.
+    """
+    return segno.make(url, error="m", micro=False, mask=QR_MASK).png_data_uri(scale=4, border=2)
+
+
+# Logo and signature as data: URIs, by storage path, kept per process: every certificate of
+# a template version prints the same two images, so they are read and encoded once, not
+# once per PDF. A template version never changes its paths (a new logo is a new version
+# with a new file name), and only a few versions are ever current, so this stays small.
+_IMAGE_URIS: dict[str, str] = {}
+_IMAGE_URIS_MAX = 16
 
 
 def _image_uri(path: str) -> str:
@@ -73,13 +120,19 @@ def _image_uri(path: str) -> str:
     on this machine or object storage on another."""
     if not path:
         return ""
+    if (cached := _IMAGE_URIS.get(path)) is not None:
+        return cached
     try:
         with default_storage.open(path, "rb") as image:
             data = image.read()
     except FileNotFoundError:
-        return ""
+        return ""  # not cached: the file may still arrive (and the PDF is rendered again)
     mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    if len(_IMAGE_URIS) >= _IMAGE_URIS_MAX:
+        _IMAGE_URIS.clear()
+    _IMAGE_URIS[path] = uri
+    return uri
 
 
 def certificate_html(certificate: Certificate) -> str:
@@ -93,12 +146,29 @@ def certificate_html(certificate: Certificate) -> str:
                 "certificate": certificate,
                 "version": version,
                 "formal_date": formal_date(certificate.completed_on),
-                "qr_svg": _qr_svg(url),
+                "qr_uri": _qr_png(url),
                 "verification_url": url,
                 "logo_uri": _image_uri(version.logo_path),
                 "signature_uri": _image_uri(version.signature_path),
             },
         )
+
+
+# A WeasyPrint document is a web of reference cycles (boxes point at their parents) that
+# lives through many young-generation collections, so it ends up in the oldest
+# generation, which Python collects rarely: a worker's memory then grows by several MiB
+# in steps before it levels off. Collecting every few dozen PDFs keeps it flat; the
+# process's long-lived objects (Django, Wagtail, fonts) are frozen out of those
+# collections after the first one, so each costs a few milliseconds, not a hundred.
+COLLECT_EVERY = 50
+_renders = itertools.count(1)
+
+
+def _collect_render_garbage() -> None:
+    if next(_renders) % COLLECT_EVERY:
+        return
+    gc.collect()
+    gc.freeze()  # what survived is the process's own; later collections skip it
 
 
 def render_pdf(certificate: Certificate) -> bytes:
@@ -109,4 +179,6 @@ def render_pdf(certificate: Certificate) -> bytes:
         base_url=str(settings.BASE_DIR),
         url_fetcher=_url_fetcher(),
     )
-    return document.write_pdf(stylesheets=[css], font_config=font_config)
+    pdf_bytes = document.write_pdf(stylesheets=[css], font_config=font_config)
+    _collect_render_garbage()
+    return pdf_bytes

@@ -101,8 +101,13 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     written = []  # the key this run stored, removed again if its row does not commit
     try:
         with transaction.atomic():
+            # Only the certificate row, and in the mode that still lets other rows point at
+            # it: a plain FOR UPDATE with select_related would also lock the template
+            # version, and every learner completing a course meanwhile would wait for this
+            # render to finish, because inserting their certificate checks its foreign key to
+            # that version with a KEY SHARE lock.
             certificate = (
-                Certificate.objects.select_for_update()
+                Certificate.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("template_version")
                 .filter(pk=certificate_id)
                 .first()

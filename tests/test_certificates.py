@@ -447,3 +447,104 @@ def test_number_spellings_people_type_are_understood():
         assert certificate_number_normalise(number=typed) == "HVS-2026-000001"
     for typed in ("", "HVS", "12", "HVS-26-1", "x" * 500):
         assert certificate_number_normalise(number=typed) == ""
+
+
+def test_the_printed_qr_code_scans_to_the_verification_page(
+    client, learner, course, django_capture_on_commit_callbacks, tmp_path
+):
+    certificate = complete_course(client, learner, course, django_capture_on_commit_callbacks)
+    certificate.refresh_from_db()
+    # 72 dpi: the page as a phone shows it on screen, not a high-resolution scan
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "72", "-singlefile", certificate.pdf.path, tmp_path / "page"],
+        check=True,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", tmp_path / "page.png"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert scanned.endswith(reverse("certificates:verify", args=[certificate.token]))
+
+
+# Two connections, so real commits: a transactional database, restored as migrations left it.
+@pytest.mark.usefixtures("migrated_db")
+def test_a_learner_completing_a_course_never_waits_for_a_certificate_being_rendered(
+    learner, monkeypatch
+):
+    """While a worker renders (its certificate row locked), another learner's certificate
+    INSERT goes through at once instead of queueing behind the render."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock modes are PostgreSQL's; SQLite locks the whole database")
+    course = make_course(lessons=1, slug="khoa-khoa-hang")
+    other = User.objects.create(phone="+84900000001", full_name="Trần Văn Ước")
+    with transaction.atomic():
+        rendering = Certificate.objects.create(
+            user=learner,
+            course=course,
+            number="HVS-2026-900001",
+            full_name=learner.full_name,
+            course_title=course.title,
+            completed_on="2026-01-05",
+            template_version=services._current_template_version(),
+        )
+    outcome = {}
+
+    def completing_learner() -> None:
+        """The INSERT a completing learner's request makes, on its own connection."""
+        from django.db import connections
+
+        try:
+            with transaction.atomic():
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                Certificate.objects.create(
+                    user=other,
+                    course=course,
+                    number="HVS-2026-900002",
+                    full_name=other.full_name,
+                    course_title=course.title,
+                    completed_on="2026-01-05",
+                    template_version=rendering.template_version,
+                )
+            outcome["inserted"] = True
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = repr(error)
+        finally:
+            connections.close_all()
+
+    real_render = services.render_pdf
+
+    def render_while_another_learner_completes(certificate):
+        import threading
+
+        thread = threading.Thread(target=completing_learner)
+        thread.start()
+        thread.join(timeout=10)
+        return real_render(certificate)
+
+    monkeypatch.setattr(services, "render_pdf", render_while_another_learner_completes)
+    services.certificate_render(certificate_id=rendering.pk)
+    assert outcome == {"inserted": True}
+    rendering.refresh_from_db()
+    assert rendering.status == "ready"
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_a_worker_says_at_start_when_harfbuzz_subset_is_missing(installed, monkeypatch, caplog):
+    from celery.signals import worker_init
+    from weasyprint.text import ffi
+
+    import certificates.pdf  # noqa: F401 - connects the worker_init handler
+
+    if not installed:
+        monkeypatch.setattr(ffi, "harfbuzz_subset", None)  # as on a machine without the library
+    elif ffi.harfbuzz_subset is None:
+        pytest.skip("libharfbuzz-subset0 is not installed here (make install adds it)")
+    with caplog.at_level("WARNING", logger="certificates.pdf"):
+        worker_init.send(sender=None)
+    warned = [r.getMessage() for r in caplog.records if "libharfbuzz-subset0" in r.getMessage()]
+    assert len(warned) == (0 if installed else 1)
