@@ -1,4 +1,4 @@
-"""Keep the cached ward counts (selectors._ward_counts) in step with what they count.
+"""Keep the cached ward counts (training.figures.counts) in step with what they count.
 
 Any save or delete of an enrolment, a certificate, or a resident's ward, birth year,
 public-service flag, active flag, role or staff status, and any change of a user's
@@ -12,7 +12,7 @@ from accounts.models import User
 from certificates.models import Certificate
 from courses.models import Enrollment
 
-from .selectors import ward_counts_changed
+from .figures import ward_counts_changed
 
 # The User fields the counts depend on; saves touching only others (last_login...) are ignored.
 COUNTED_USER_FIELDS = {
