@@ -20,11 +20,12 @@ from .models import (
     FirstLoginCodeLog,
     Notice,
     Province,
-    Role,
     User,
     Ward,
 )
+from .notices import notice_send
 from .phone import normalize_phone
+from .refusals import Refusal
 from .selectors import resident_condition
 from .text import fold, normalize_name
 
@@ -81,12 +82,9 @@ def notice_welcome(*, user_id: int) -> Notice | None:
     user = User.objects.filter(pk=user_id).first()
     if user is None:  # deleted before the worker got to it
         return None
-    notice, _created = Notice.objects.get_or_create(
-        user=user,
-        key="welcome",
-        defaults={"kind": "welcome", "params": {"name": user.get_short_name()}},
+    return notice_send(
+        user=user, key="welcome", kind="welcome", params={"name": user.get_short_name()}
     )
-    return notice
 
 
 def notice_mark_read(*, user: User) -> int:
@@ -168,22 +166,33 @@ FIRST_LOGIN_EXPIRED_MESSAGE = _("Mã này đã hết hạn. Hãy nhờ cán bộ
 DUPLICATE_PHONE_MESSAGE = _("Số điện thoại này đã được đăng ký.")
 
 
-class FirstLoginError(Exception):
+class FirstLoginError(Refusal):
     """A first-login code or step that cannot go ahead; `message` is shown to the person."""
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+
+FIRST_LOGIN_HAS_PASSWORD_MESSAGE = _(
+    "Người này đã tự đặt mật khẩu nên không cần mã đăng nhập lần đầu nữa."
+)
 
 
-def first_login_code_allowed(*, user: User) -> bool:
-    """Codes are for residents without a password only: never cadres, staff or admins."""
-    return not (
-        user.is_staff
-        or user.is_superuser
-        or user.role != Role.LEARNER
-        or user.has_usable_password()
-    )
+def _first_login_code_refusal(
+    *, user: User, reason: str = FirstLoginCodeLog.Reason.REPRINT
+) -> Exception | None:
+    """THE rule of who may get a first-login code, as the refusal to raise (None: allowed).
+
+    Only residents (never a cadre, editor or admin: a code sets a password), and only
+    those without a password of their own, unless they forgot it.
+    """
+    if not User.objects.filter(resident_condition(), pk=user.pk).exists():
+        return PermissionDenied()
+    if user.has_usable_password() and reason != FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD:
+        return FirstLoginError(FIRST_LOGIN_HAS_PASSWORD_MESSAGE)
+    return None
+
+
+def first_login_code_allowed(*, user: User, reason: str = FirstLoginCodeLog.Reason.REPRINT) -> bool:
+    """Whether a cadre may print this resident a code (for the reason); see the rule above."""
+    return _first_login_code_refusal(user=user, reason=reason) is None
 
 
 @transaction.atomic
@@ -227,13 +236,8 @@ def first_login_code_issue(
     """
     # Lock the user row so two cadres printing at once cannot both create a code.
     user = User.objects.select_for_update().get(pk=user.pk)
-    # Only residents: a code sets a password, so never for a cadre, editor or admin.
-    if not User.objects.filter(resident_condition(), pk=user.pk).exists():
-        raise PermissionDenied
-    if user.has_usable_password() and reason != FirstLoginCodeLog.Reason.FORGOTTEN_PASSWORD:
-        raise FirstLoginError(
-            _("Người này đã tự đặt mật khẩu nên không cần mã đăng nhập lần đầu nữa.")
-        )
+    if (refusal := _first_login_code_refusal(user=user, reason=reason)) is not None:
+        raise refusal
     code = f"{secrets.randbelow(10**FIRST_LOGIN_CODE_DIGITS):0{FIRST_LOGIN_CODE_DIGITS}d}"
     FirstLoginCode.objects.filter(user=user).delete()
     now = timezone.now()
@@ -267,7 +271,7 @@ def password_reset_code_issue(*, user: User, cadre: User) -> str:
         # The resident hears of it the next time they log in, so a code they did not ask
         # for does not go unnoticed.
         log = FirstLoginCodeLog.objects.filter(resident=user).latest("issued_at", "pk")
-        Notice.objects.create(
+        notice_send(
             user=user,
             key=f"login-code:{log.pk}",
             kind="login_code_issued",

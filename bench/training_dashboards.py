@@ -80,8 +80,8 @@ def child_main(args) -> int:
     from django.urls import reverse
 
     from accounts.models import Role, User, Ward
+    from training.figures import ward_counts_changed
     from training.models import Assignment
-    from training.selectors import ward_counts_changed
 
     province_cadre = (
         User.objects.filter(role=Role.PROVINCE_CADRE, managed_province__isnull=False)

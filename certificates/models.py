@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -148,6 +149,24 @@ class CertificateCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+# Sent with `user_ids` after a queryset update changed the status of their certificates:
+# saves send post_save, updates send nothing, and the counts of certificates in force
+# per ward (training) must follow both.
+certificate_status_changed = Signal()
+
+
+class CertificateQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Any status change by queryset (retry, requeue, bulk revoke) is announced."""
+        if "status" not in kwargs:
+            return super().update(**kwargs)
+        user_ids = set(self.values_list("user_id", flat=True))
+        updated = super().update(**kwargs)
+        if updated:
+            certificate_status_changed.send(sender=Certificate, user_ids=user_ids)
+        return updated
+
+
 class Certificate(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Đang chuẩn bị")
@@ -195,6 +214,8 @@ class Certificate(models.Model):
     replaces = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
     )
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("giấy chứng nhận")

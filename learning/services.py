@@ -7,7 +7,7 @@ the certificate when that app arrives).
 
 from django.db import transaction
 
-from accounts.models import Notice
+from accounts.notices import notice_send
 from certificates import services as certificate_services
 from courses import services as course_services
 from courses.models import Enrollment, LessonPage
@@ -22,10 +22,11 @@ def course_completed(*, enrollment: Enrollment) -> None:
     worker after the transaction commits.
     """
     certificate_services.certificate_issue(enrollment=enrollment)
-    Notice.objects.get_or_create(
+    notice_send(
         user=enrollment.user,
         key=f"course_completed:{enrollment.course_id}",
-        defaults={"kind": "course_completed", "params": {"course": enrollment.course.title}},
+        kind="course_completed",
+        params={"course": enrollment.course.title},
     )
 
 

@@ -6,15 +6,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.refusals import Refusal
+
 from . import selectors
 from .models import AttemptAnswer, Choice, Question, QuizAttempt, QuizPage
 from .scoring import ForgedAnswers, draw_snapshot, score, validate_answers
 
 
-class QuizError(Exception):
+class QuizError(Refusal):
     """A refusal with a message for the learner."""
-
-    message = _("Không thể thực hiện.")
 
 
 class AttemptLimitReached(QuizError):
@@ -37,7 +37,7 @@ class MissingAnswers(QuizError):
     message = _("Bạn chưa trả lời hết các câu hỏi.")
 
     def __init__(self, keys: list[str]):
-        super().__init__(keys)
+        super().__init__()
         self.keys = keys
 
 

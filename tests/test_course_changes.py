@@ -15,8 +15,9 @@ from django.utils import timezone
 from certificates.models import Certificate
 from courses.models import Enrollment, LessonPage
 from quizzes.models import QuizAttempt, QuizPage
-from training import selectors as training_selectors
-from training import services as training_services
+from training.assignments import assignments_create
+from training.figures import ward_summary
+from training.residents import ResidentStatus, resident_lines, ward_residents
 
 from .courses_helpers import LESSON_BODY, correct_answers, make_course, publish, quiz_page
 from .training_helpers import make_cadre
@@ -133,14 +134,14 @@ def test_ward_figures_and_lists_keep_a_finished_learner_completed(client, learne
     publish_new_lesson(course)
     ward = learner.ward
     cadre = make_cadre("0913999001", wards=[ward])
-    [assignment] = training_services.assignments_create(
+    [assignment] = assignments_create(
         cadre=cadre,
         courses=[course],
         wards=[ward],
         due_date=timezone.localdate() + timedelta(days=10),
     )
-    _count, [summary] = training_selectors.ward_summary(ward=ward)
+    _count, [summary] = ward_summary(ward=ward)
     assert summary.figures.completed == 1 and summary.figures.rate == 100
-    residents = list(training_selectors.ward_residents(ward=ward, assignment=assignment))
-    [line] = training_selectors.resident_lines(residents, assignment)
-    assert line.percent == 100 and line.status == training_selectors.ResidentStatus.COMPLETED
+    residents = list(ward_residents(ward=ward, assignment=assignment))
+    [line] = resident_lines(residents, assignment)
+    assert line.percent == 100 and line.status == ResidentStatus.COMPLETED

@@ -53,7 +53,7 @@ from courses import services as course_services
 from courses.models import LessonPage
 from quizzes import services as quiz_services
 from training import forms as training_forms
-from training import services as training_services
+from training.assignments import assignments_create
 from training.models import Export
 
 from .courses_helpers import make_course, quiz_page
@@ -523,7 +523,7 @@ def world(units, learner, settings, tmp_path):
     editors = Group.objects.get(name="Editors")
     editor = User.objects.create_user(phone="0913000103", password=PASSWORD, full_name="Biên tập")
     editor.groups.add(editors, Group.objects.get(name="Moderators"))
-    (assignment,) = training_services.assignments_create(
+    (assignment,) = assignments_create(
         cadre=ward_cadre,
         courses=[course],
         wards=[ward],

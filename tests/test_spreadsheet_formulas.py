@@ -21,7 +21,7 @@ from accounts.spreadsheets import FORMULA_START, formula_safe
 from certificates.models import Certificate
 from courses.models import CoursePage
 from quizzes.models import Question, QuizPage
-from training import services
+from training.assignments import assignments_create
 
 from .courses_helpers import make_course, quiz_page
 from .training_helpers import PASSWORD, make_cadre, start
@@ -86,7 +86,7 @@ def world(units):
     superuser = User.objects.create_superuser(
         phone="0900000001", password=PASSWORD, full_name="Quản trị"
     )
-    services.assignments_create(
+    assignments_create(
         cadre=superuser,
         courses=[course],
         wards=[ward],

@@ -28,8 +28,8 @@ from certificates import tasks as certificate_tasks
 from certificates.models import Certificate, CertificateSettings
 from certificates.storage import private_storage
 from courses.models import Enrollment, LessonPage
-from training import services as training_services
 from training import tasks as training_tasks
+from training.exports.jobs import export_build, export_request
 from training.models import Export, TrainingSettings
 
 from .courses_helpers import make_course
@@ -232,14 +232,14 @@ def test_an_export_file_whose_row_does_not_commit_is_removed(local_private, unit
 
     ward = units["Phường Sài Gòn"]
     resident("0912000001", "Người dân", ward)
-    export = training_services.export_request(
+    export = export_request(
         user=cadre("0901000001", ward),
         kind=Export.Kind.WARD_RESIDENTS,
         file_format="csv",
         params={"ward": ward.pk, "assignment": None, "status": "", "q": "", "filename": "ds.csv"},
     )
     refuse_writes("training_export", "NEW.status = 'ready'")
-    training_services.export_build(export_id=export.pk)
+    export_build(export_id=export.pk)
     export.refresh_from_db()
     assert export.status != Export.Status.READY and not export.file
     assert stored_files(local_private) == []

@@ -8,8 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from training import selectors, services
-from training.models import Assignment, AssignmentEvent, PhoneReveal
+from training.assignments import (
+    AssignmentRefused,
+    assignment_cancel,
+    assignment_change,
+    assignments_create,
+    learner_due_dates,
+)
+from training.figures import province_report, ward_counts_refresh, ward_summary
+from training.models import Assignment, AssignmentEvent, PhoneReveal, TrainingSettings
 
 from .courses_helpers import make_course
 from .training_helpers import make_cadre, make_residents, start
@@ -38,7 +45,7 @@ def province_cadre(units):
 
 
 def assign(cadre, course, wards, *, days=10, **kwargs):
-    return services.assignments_create(
+    return assignments_create(
         cadre=cadre,
         courses=[course],
         wards=wards,
@@ -52,7 +59,7 @@ def assign(cadre, course, wards, *, days=10, **kwargs):
 
 def test_ward_cadre_assigns_and_history_records_change_and_cancel(ward_cadre, course, saigon):
     assignment = assign(ward_cadre, course, [saigon])
-    services.assignment_change(
+    assignment_change(
         cadre=ward_cadre,
         assignment=assignment,
         wards=[saigon],
@@ -60,7 +67,7 @@ def test_ward_cadre_assigns_and_history_records_change_and_cancel(ward_cadre, co
         audience="born_by",
         born_in_or_before=1970,
     )
-    services.assignment_cancel(cadre=ward_cadre, assignment=assignment)
+    assignment_cancel(cadre=ward_cadre, assignment=assignment)
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.CANCELLED
     events = list(assignment.events.values_list("action", flat=True))
@@ -85,8 +92,8 @@ def test_assignments_refused_with_a_reason(ward_cadre, course, saigon, units, pr
         course.refresh_from_db()
     elif problem == "no_wards":
         wards = []
-    with pytest.raises(services.AssignmentRefused) as refusal:
-        services.assignments_create(cadre=ward_cadre, courses=[course], wards=wards, due_date=due)
+    with pytest.raises(AssignmentRefused) as refusal:
+        assignments_create(cadre=ward_cadre, courses=[course], wards=wards, due_date=due)
     assert refusal.value.message
     assert not Assignment.objects.exists()
 
@@ -107,9 +114,9 @@ def test_learner_sees_assigned_course_first_with_due_date_and_overdue_mark(
 
 def test_audience_decides_who_is_assigned(ward_cadre, course, saigon, learner):
     assignment = assign(ward_cadre, course, [saigon], audience="born_by", born_in_or_before=1960)
-    assert selectors.learner_due_dates(user=learner) == {}  # born 1962
+    assert learner_due_dates(user=learner) == {}  # born 1962
     # The same course for the same ward again would be refused: widen this one instead.
-    services.assignment_change(
+    assignment_change(
         cadre=ward_cadre,
         assignment=assignment,
         wards=[saigon],
@@ -117,7 +124,7 @@ def test_audience_decides_who_is_assigned(ward_cadre, course, saigon, learner):
         audience="born_by",
         born_in_or_before=1965,
     )
-    assert list(selectors.learner_due_dates(user=learner)) == [course.pk]
+    assert list(learner_due_dates(user=learner)) == [course.pk]
 
 
 # ------------------------------------------------------------- figures
@@ -128,7 +135,7 @@ def test_ward_figures_count_scope_progress_certificates_and_overdue(ward_cadre, 
     start(residents[:4], course, completed_days_ago=2, certificate=True)
     start(residents[4:6], course)
     assignment = assign(ward_cadre, course, [saigon])
-    count, [summary] = selectors.ward_summary(ward=saigon)
+    count, [summary] = ward_summary(ward=saigon)
     figures = summary.figures
     assert count == 10
     assert (figures.in_scope, figures.started, figures.completed, figures.certificates) == (
@@ -139,7 +146,7 @@ def test_ward_figures_count_scope_progress_certificates_and_overdue(ward_cadre, 
     )
     assert figures.overdue == 0 and figures.rate == 40
     Assignment.objects.filter(pk=assignment.pk).update(due_date=TODAY() - timedelta(days=1))
-    _count, [summary] = selectors.ward_summary(ward=saigon)
+    _count, [summary] = ward_summary(ward=saigon)
     assert summary.figures.overdue == 6
 
 
@@ -157,9 +164,9 @@ def _province_setup(units, course, province_cadre):
 
 def test_province_report_rates_changes_and_lagging(units, course, province_cadre):
     saigon, tan_dinh = _province_setup(units, course, province_cadre)
-    settings = selectors.training_settings()
+    settings = TrainingSettings.current()
     settings.lagging_min_residents = 20
-    report = selectors.province_report(province=units["hcm"], settings=settings)
+    report = province_report(province=units["hcm"], settings=settings)
     rows = {row.ward: row for row in report.rows}
     assert rows[saigon].overall.rate == 80 and rows[tan_dinh].overall.rate == pytest.approx(
         6.67, 0.01
@@ -171,7 +178,7 @@ def test_province_report_rates_changes_and_lagging(units, course, province_cadre
     # Median of 80 and 6.7 is 43.3; half of it is 21.7: Tân Định lags, Sài Gòn does not.
     assert [row.ward for row in report.lagging_rows] == [tan_dinh]
     settings.lagging_min_residents = 31
-    report = selectors.province_report(province=units["hcm"], settings=settings)
+    report = province_report(province=units["hcm"], settings=settings)
     assert report.lagging_rows == []
 
 
@@ -338,10 +345,10 @@ def test_cached_ward_counts_follow_completions_and_moves(
 
     [resident] = make_residents(saigon, 1, first_phone=8000)
     assign(province_cadre, course, [saigon, units["Phường Tân Định"]])
-    settings = selectors.training_settings()
+    settings = TrainingSettings.current()
 
     def figures():
-        rows = selectors.province_report(province=units["hcm"], settings=settings).rows
+        rows = province_report(province=units["hcm"], settings=settings).rows
         return {row.ward.name: (row.residents, row.overall.completed) for row in rows}
 
     assert figures() == {"Phường Sài Gòn": (1, 0)}
@@ -368,22 +375,18 @@ def test_cached_ward_counts_follow_completions_and_moves(
 def test_refresh_recounts_what_bulk_loads_left_stale(units, course, province_cadre, saigon):
     """The beat task recounts every ward: rows written without signals show up, and the
     province page then finds every count cached."""
-    from training import services as training_services
+    from training.figures import province_report
     from training.tasks import refresh_ward_counts
 
     assign(province_cadre, course, [saigon])
-    settings = selectors.training_settings()
+    settings = TrainingSettings.current()
     make_residents(saigon, 3, first_phone=8100)
-    assert (
-        selectors.province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
-    )
+    assert province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
     make_residents(saigon, 2, first_phone=8200)  # bulk_create: no signal, the cache is stale
-    assert (
-        selectors.province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
-    )
+    assert province_report(province=units["hcm"], settings=settings).rows[0].residents == 3
     assert refresh_ward_counts.delay().get() == 1
     with CaptureQueriesContext(connection) as queries:
-        report = selectors.province_report(province=units["hcm"], settings=settings)
+        report = province_report(province=units["hcm"], settings=settings)
     assert report.rows[0].residents == 5
     assert not any("GROUP BY" in q["sql"] for q in queries.captured_queries)
-    assert training_services.ward_counts_refresh() == 1
+    assert ward_counts_refresh() == 1

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from training import services
+from training.assignments import assignments_create
 
 from .courses_helpers import make_course
 from .training_helpers import make_cadre, make_residents, start
@@ -28,8 +28,8 @@ HEADINGS = [
     "Đã bắt đầu",
     "Đã hoàn thành",
     "Tỉ lệ hoàn thành (%)",
-    "Tăng 7 ngày",
-    "Tăng 30 ngày",
+    "Tăng 7 ngày (điểm %)",
+    "Tăng 30 ngày (điểm %)",
     "Chứng nhận",
     "Quá hạn",
     "Vùng trũng",
@@ -62,7 +62,7 @@ def province_data(units, course, admin):
     start(good[:24], course, completed_days_ago=10, certificate=True)
     start(good[24:], course)
     start(poor[:2], course, completed_days_ago=40)
-    services.assignments_create(
+    assignments_create(
         cadre=admin,
         courses=[course],
         wards=[saigon, tan_dinh],
@@ -281,7 +281,7 @@ def test_bad_ids_are_a_404_not_a_500(client, admin, units, url, params):
 
 def test_province_report_queries_do_not_grow_with_residents(client, admin, units, course):
     saigon, tan_dinh = units["Phường Sài Gòn"], units["Phường Tân Định"]
-    services.assignments_create(
+    assignments_create(
         cadre=admin,
         courses=[course],
         wards=[saigon, tan_dinh],

@@ -13,7 +13,8 @@ from wagtail.models import Site
 from accounts.models import Role, User
 from certificates.services import certificate_issue
 from courses import services as course_services
-from training import services
+from training.assignments import assignments_create
+from training.exports.jobs import export_build, export_request
 from training.models import Export, TrainingSettings
 
 from .courses_helpers import make_course
@@ -60,7 +61,7 @@ def world(units):
     course = make_course(lessons=2, slug="dung-vneid")
     province_cadre = cadre("0901000009", role=Role.PROVINCE_CADRE, province=units["hcm"])
     due = timezone.localdate() + datetime.timedelta(days=30)
-    (assignment,) = services.assignments_create(
+    (assignment,) = assignments_create(
         cadre=province_cadre, courses=[course], wards=[saigon, tandinh], due_date=due
     )
     an = resident("0912345678", "Nguyễn Văn An", saigon, 1955)
@@ -219,7 +220,7 @@ def test_province_xlsx_lists_its_wards_with_figures_and_lagging_flags(client, wo
         "Chứng nhận",
         "Quá hạn",
         "Vùng trũng",
-        "Khoá dung-vneid – tỉ lệ (%)",
+        f"Khoá dung-vneid · hạn {world['due']:%d/%m/%Y} (%)",
     ]
     by_ward = {row[0]: row for row in rows[1:]}
     assert set(by_ward) == {"Phường Sài Gòn", "Phường Tân Định"}  # not Hà Nội's wards
@@ -227,6 +228,33 @@ def test_province_xlsx_lists_its_wards_with_figures_and_lagging_flags(client, wo
     assert by_ward["Phường Sài Gòn"][8] == 1 and by_ward["Phường Sài Gòn"][10] == "Không"
     assert by_ward["Phường Tân Định"][10] == "Có"
     assert by_ward["Phường Tân Định"][11] == 0
+
+
+def test_the_admin_report_and_the_cadres_file_are_one_province_table(client, world, units):
+    """Same headings, same cells, blanks included: a ward nothing assigned reaches has no
+    rate (blank, not 0) in the Wagtail report's export and in the cadre's file alike."""
+    from accounts.models import Ward
+
+    ben_thanh = Ward.objects.create(
+        code=26746, name="Phường Bến Thành", division_type="phường", province=units["hcm"]
+    )
+    resident("0912000777", "Người Bến Thành", ben_thanh)
+    client.force_login(world["province_cadre"])
+    cadres_file = xlsx_sheet(
+        client.get(reverse("training:province_export", args=[units["hcm"].pk, "xlsx"]))
+    )
+    client.force_login(User.objects.create_superuser(phone="0900000009", password="x"))
+    admins_file = xlsx_sheet(
+        client.get(
+            reverse("training_reports:province"), {"province": units["hcm"].pk, "export": "xlsx"}
+        )
+    )
+    cadres_rows = list(cadres_file.iter_rows(values_only=True))
+    assert list(admins_file.iter_rows(values_only=True)) == cadres_rows
+    by_ward = {row[0]: row for row in cadres_rows[1:]}
+    assert by_ward["Phường Bến Thành"][1:3] == (1, 0)  # registered, reached by nothing
+    assert by_ward["Phường Bến Thành"][5:8] == (None, None, None)  # rates blank
+    assert by_ward["Phường Bến Thành"][11] is None
 
 
 def test_province_csv_follows_the_sort_of_the_page(client, world, units):
@@ -343,7 +371,7 @@ def test_the_worker_fails_an_export_whose_cadre_lost_the_ward_and_writes_nothing
 ):
     params = {"ward": world["saigon"].pk, "assignment": None, "status": "", "q": ""}
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        export = services.export_request(
+        export = export_request(
             user=world["cadre"], kind=Export.Kind.WARD_RESIDENTS, file_format="csv", params=params
         )
     world["cadre"].managed_wards.clear()
@@ -356,11 +384,11 @@ def test_the_worker_fails_an_export_whose_cadre_lost_the_ward_and_writes_nothing
 
 
 def test_an_export_request_outside_the_scope_is_refused(world):
-    from training.exports import ExportRefused
+    from training.exports.tables import ExportRefused
 
     params = {"ward": world["saigon"].pk}
     with pytest.raises(ExportRefused):
-        services.export_request(
+        export_request(
             user=world["tandinh_cadre"],
             kind=Export.Kind.WARD_RESIDENTS,
             file_format="csv",
@@ -380,12 +408,12 @@ def test_a_ready_export_is_not_built_again_and_a_repeat_request_reuses_a_queued_
         "params": params,
     }
     with django_capture_on_commit_callbacks(execute=False):
-        first = services.export_request(**request)
-        assert services.export_request(**request) == first  # a double click: one export
-    services.export_build(export_id=first.pk)
+        first = export_request(**request)
+        assert export_request(**request) == first  # a double click: one export
+    export_build(export_id=first.pk)
     first.refresh_from_db()
     name, finished = first.file.name, first.finished_at
-    services.export_build(export_id=first.pk)  # a redelivered message
+    export_build(export_id=first.pk)  # a redelivered message
     first.refresh_from_db()
     assert (first.status, first.file.name, first.finished_at) == ("ready", name, finished)
 
@@ -425,15 +453,15 @@ def test_a_failed_export_says_why_in_vietnamese(client, world):
 def test_a_broken_writer_fails_the_export_with_a_message_instead_of_raising(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from training import exports
+    from training.exports import jobs
 
     def broken(*args, **kwargs):
         raise ValueError("hỏng")
 
-    monkeypatch.setattr(exports, "write", broken)
+    monkeypatch.setattr(jobs, "write", broken)
     params = {"ward": world["saigon"].pk, "assignment": None, "status": "", "q": ""}
     with django_capture_on_commit_callbacks(execute=True):
-        export = services.export_request(
+        export = export_request(
             user=world["cadre"], kind=Export.Kind.WARD_RESIDENTS, file_format="csv", params=params
         )
     export.refresh_from_db()
@@ -460,17 +488,17 @@ def test_the_export_holds_every_page_with_a_flat_number_of_queries(client, world
 def test_rows_are_written_chunk_by_chunk_with_progress_and_none_lost(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from training import exports
+    from training.exports import jobs, tables
 
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(tables, "CHUNK_SIZE", 2)
     progress = []
-    record = services._export_progress
+    record = jobs._export_progress
     monkeypatch.setattr(
-        services, "_export_progress", lambda pk, done: (progress.append(done), record(pk, done))
+        jobs, "_export_progress", lambda pk, done: (progress.append(done), record(pk, done))
     )
     params = {"ward": world["saigon"].pk, "assignment": None, "status": "", "q": ""}
     with django_capture_on_commit_callbacks(execute=True):
-        export = services.export_request(
+        export = export_request(
             user=world["cadre"], kind=Export.Kind.WARD_RESIDENTS, file_format="csv", params=params
         )
     export.refresh_from_db()

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import FirstLoginCode, FirstLoginCodeLog, Role, User, Ward
-from training import services
+from training.assignments import assignment_cancel, assignments_create
 from training.models import Assignment, Export, PhoneExport, PhoneReveal
 
 from .courses_helpers import make_course
@@ -182,20 +182,20 @@ def world(units, settings, tmp_path):
             phone="0900000001", password=PASSWORD, full_name="Quản trị"
         ),
     }
-    (assignment,) = services.assignments_create(
+    (assignment,) = assignments_create(
         cadre=ward_a_cadre,
         courses=[course],
         wards=[ward_a],
         due_date=TODAY() + timedelta(days=10),
     )
     # Another course's assignment of ward A, cancelled a moment ago: "Hoàn tác" is offered.
-    (cancelled,) = services.assignments_create(
+    (cancelled,) = assignments_create(
         cadre=ward_a_cadre,
         courses=[make_course(lessons=0, slug="an-toan-mang")],
         wards=[ward_a],
         due_date=TODAY() + timedelta(days=10),
     )
-    services.assignment_cancel(cadre=ward_a_cadre, assignment=cancelled)
+    assignment_cancel(cadre=ward_a_cadre, assignment=cancelled)
     export = Export.objects.create(
         requested_by=ward_a_cadre,
         kind=Export.Kind.WARD_RESIDENTS,

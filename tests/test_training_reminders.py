@@ -16,8 +16,9 @@ from wagtail.models import Site
 from accounts.models import Notice, Role, User, Ward
 from accounts.text import fold
 from courses.models import Enrollment
-from training import services, tasks
+from training import tasks
 from training.models import Assignment, Audience, CadreDigest, Reminder, TrainingSettings
+from training.notifications import digests_send, reminders_send
 
 from .courses_helpers import make_course
 
@@ -63,7 +64,7 @@ def test_learner_with_an_assignment_due_in_two_days_gets_one_notice_and_one_emai
     anh = person(saigon, name="Lê Thị Ánh", email="anh@example.vn")
     assignment = assign(course, [saigon], due=today + timedelta(days=2))
 
-    assert services.reminders_send(today=today) == 1
+    assert reminders_send(today=today) == 1
 
     notice = Notice.objects.get(user=anh)
     assert notice.kind == "assignment_due_soon" and course.title in notice.message
@@ -82,7 +83,7 @@ def test_learner_without_email_gets_only_the_notice(saigon, course, today):
     binh = person(saigon, name="Phạm Văn Bình")
     assign(course, [saigon], due=today + timedelta(days=1))
 
-    assert services.reminders_send(today=today) == 1
+    assert reminders_send(today=today) == 1
 
     assert Notice.objects.filter(user=binh, kind="assignment_due_soon").count() == 1
     assert mail.outbox == []
@@ -104,7 +105,7 @@ def test_nobody_outside_the_assignment_hears_of_it(units, saigon, course, today)
         born_in_or_before=1970,
     )
 
-    assert services.reminders_send(today=today) == 1
+    assert reminders_send(today=today) == 1
 
     assert set(Reminder.objects.values_list("user", flat=True)) == {reached.pk}
     assert [m.to for m in mail.outbox] == [["reached@example.vn"]]
@@ -117,19 +118,19 @@ def test_cancelled_and_far_off_assignments_send_nothing(saigon, course, today):
     assign(course, [saigon], due=today + timedelta(days=1), status=Assignment.Status.CANCELLED)
     assign(course, [saigon], due=today + timedelta(days=10))
 
-    assert services.reminders_send(today=today) == 0
+    assert reminders_send(today=today) == 0
     assert not Reminder.objects.exists() and not Notice.objects.exists() and mail.outbox == []
 
 
 def test_the_reminder_window_follows_the_site_setting(saigon, course, today):
     person(saigon)
     assign(course, [saigon], due=today + timedelta(days=5))
-    assert services.reminders_send(today=today) == 0
+    assert reminders_send(today=today) == 0
 
     training = TrainingSettings.for_site(Site.objects.get(is_default_site=True))
     training.reminder_days_before = 5
     training.save()
-    assert services.reminders_send(today=today) == 1
+    assert reminders_send(today=today) == 1
 
 
 def test_running_twice_the_same_day_sends_nothing_new(saigon, course, today):
@@ -137,8 +138,8 @@ def test_running_twice_the_same_day_sends_nothing_new(saigon, course, today):
     person(saigon)
     assign(course, [saigon], due=today + timedelta(days=2))
 
-    assert services.reminders_send(today=today) == 2
-    assert services.reminders_send(today=today) == 0
+    assert reminders_send(today=today) == 2
+    assert reminders_send(today=today) == 0
     assert tasks.send_reminders.delay().get() == 0  # the beat task, run eagerly
 
     assert Reminder.objects.count() == 2 and Notice.objects.count() == 2
@@ -150,11 +151,11 @@ def test_an_overdue_assignment_sends_one_overdue_reminder_after_the_due_soon_one
 ):
     an = person(saigon, email="an@example.vn")
     assign(course, [saigon], due=today + timedelta(days=1))
-    assert services.reminders_send(today=today) == 1
+    assert reminders_send(today=today) == 1
 
     later = today + timedelta(days=2)
-    assert services.reminders_send(today=later) == 1
-    assert services.reminders_send(today=later + timedelta(days=1)) == 0
+    assert reminders_send(today=later) == 1
+    assert reminders_send(today=later + timedelta(days=1)) == 0
 
     assert sorted(Reminder.objects.filter(user=an).values_list("kind", "day")) == [
         ("due_soon", today),
@@ -177,7 +178,7 @@ def test_one_failed_email_does_not_stop_the_others(saigon, course, today, monkey
 
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", send_messages)
 
-    assert services.reminders_send(today=today) == 2
+    assert reminders_send(today=today) == 2
 
     assert [m.to for m in mail.outbox] == [["fine@example.vn"]]
     assert set(Reminder.objects.filter(emailed=True).values_list("user", flat=True)) == {fine.pk}
@@ -190,12 +191,12 @@ def test_reminder_queries_do_not_grow_with_the_number_of_residents(units, course
             person(ward, email=f"{ward.code}-{n}@example.vn")
         assignment = assign(course, [ward], due=today + timedelta(days=2))
         with CaptureQueriesContext(connection) as queries:
-            assert services.reminders_send(today=today) == residents
+            assert reminders_send(today=today) == residents
         assignment.status = Assignment.Status.CANCELLED  # out of the next measurement
         assignment.save()
         return len(queries)
 
-    services.reminders_send(today=today)  # the site's settings row is created once, here
+    reminders_send(today=today)  # the site's settings row is created once, here
     assert queries_for(units["Phường Sài Gòn"], 2) == queries_for(units["Phường Tân Định"], 12)
     assert len(mail.outbox) == 14
 
@@ -203,7 +204,7 @@ def test_reminder_queries_do_not_grow_with_the_number_of_residents(units, course
 def test_the_reminder_shows_on_my_learning(client, saigon, course, today):
     an = person(saigon)
     assign(course, [saigon], due=today + timedelta(days=2))
-    services.reminders_send(today=today)
+    reminders_send(today=today)
 
     client.force_login(an)
     page = client.get(reverse("learning:my_learning")).content.decode()
@@ -266,7 +267,7 @@ def province(units, course, today):
 
 
 def test_weekly_digest_goes_to_the_cadres_of_the_lagging_ward_only(province, today):
-    assert services.digests_send(today=today) == 2
+    assert digests_send(today=today) == 2
 
     week_start = today - timedelta(days=today.weekday())
     for who in ("saigon_cadre", "province_cadre"):
@@ -285,24 +286,24 @@ def test_weekly_digest_goes_to_the_cadres_of_the_lagging_ward_only(province, tod
 
 
 def test_weekly_digest_is_sent_once_a_week(province, today):
-    assert services.digests_send(today=today) == 2
+    assert digests_send(today=today) == 2
     week_start = today - timedelta(days=today.weekday())
-    assert services.digests_send(today=week_start + timedelta(days=6)) == 0
+    assert digests_send(today=week_start + timedelta(days=6)) == 0
     assert tasks.send_weekly_digests.delay().get() == 0
     assert CadreDigest.objects.count() == 2 and len(mail.outbox) == 1
 
-    assert services.digests_send(today=week_start + timedelta(days=7)) == 2
+    assert digests_send(today=week_start + timedelta(days=7)) == 2
     assert CadreDigest.objects.count() == 4
 
 
 def test_the_digest_shows_on_the_cadre_dashboard(client, province, today):
-    services.digests_send(today=today)
+    digests_send(today=today)
     client.force_login(province["province_cadre"])
     page = client.get(reverse("training:dashboard")).content.decode()
     assert "vùng trũng" in page and "Phường Sài Gòn" in page
 
 
 def test_a_digest_sent_on_sunday_counts_for_the_week_that_began_on_monday(province):
-    services.digests_send(today=date(2026, 11, 15))  # a Sunday
+    digests_send(today=date(2026, 11, 15))  # a Sunday
     assert set(CadreDigest.objects.values_list("week_start", flat=True)) == {date(2026, 11, 9)}
-    assert services.digests_send(today=date(2026, 11, 9)) == 0
+    assert digests_send(today=date(2026, 11, 9)) == 0

@@ -14,12 +14,22 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from training import selectors, services
-from training.models import Assignment, Export, PhoneReveal, Reminder
+from training.assignments import (
+    AssignmentRefused,
+    assignment_cancel,
+    assignment_change,
+    assignments_create,
+)
+from training.exports.jobs import export_build
+from training.figures import province_report, ward_summary
+from training.models import Assignment, Export, PhoneReveal, Reminder, TrainingSettings
+from training.notifications import reminders_send
+from training.residents import phone_reveal
 
 from .courses_helpers import make_course
 from .training_helpers import PASSWORD, make_cadre, make_residents, start
@@ -58,7 +68,7 @@ def place(units):
     start(staff, course, completed_days_ago=1, certificate=True)
     others = make_residents(tandinh, 3, first_phone=22000000)
     start(others[:2], course, completed_days_ago=1)
-    (assignment,) = services.assignments_create(
+    (assignment,) = assignments_create(
         cadre=province_cadre,
         courses=[course],
         wards=[saigon, tandinh],
@@ -93,7 +103,7 @@ def staff_names(place) -> list[str]:
 
 
 def test_ward_figures_count_only_learners(place):
-    count, [summary] = selectors.ward_summary(ward=place["saigon"])
+    count, [summary] = ward_summary(ward=place["saigon"])
     figures = summary.figures
     assert count == 3
     assert (figures.in_scope, figures.started, figures.completed, figures.certificates) == (
@@ -115,9 +125,9 @@ def test_ward_page_lists_and_counts_only_learners(client, place):
 
 def test_province_figures_and_lagging_count_only_learners(client, place):
     """Staff who finished would lift Sài Gòn to 5 of 8 (62%) and hide that it lags."""
-    settings = selectors.training_settings()
+    settings = TrainingSettings.current()
     settings.lagging_min_residents = 3
-    report = selectors.province_report(province=place["hcm"], settings=settings)
+    report = province_report(province=place["hcm"], settings=settings)
     rows = {row.ward: row for row in report.rows}
     saigon = rows[place["saigon"]]
     assert (saigon.residents, saigon.overall.in_scope, saigon.overall.completed) == (3, 3, 0)
@@ -151,7 +161,7 @@ def test_background_export_lists_only_learners(place, settings, tmp_path):
         file_format=Export.Format.CSV,
         params={"ward": place["saigon"].pk, "assignment": None, "status": "", "q": ""},
     )
-    export = services.export_build(export_id=export.pk)
+    export = export_build(export_id=export.pk)
     assert export.status == Export.Status.READY and export.rows_total == 3
     with export.file.open("rb") as handle:
         names = [row[0] for row in csv.reader(io.StringIO(handle.read().decode("utf-8-sig")))]
@@ -182,7 +192,7 @@ def test_reminders_go_to_learners_only(place, mailoutbox):
     from courses.models import Enrollment
 
     Enrollment.objects.filter(user__in=place["staff"]).delete()
-    services.reminders_send(today=TODAY())
+    reminders_send(today=TODAY())
     reminded = set(Reminder.objects.values_list("user_id", flat=True))
     expected = {u.pk for u in place["learners"]} | {place["others"][2].pk}
     assert reminded == expected
@@ -192,19 +202,19 @@ def test_reminders_go_to_learners_only(place, mailoutbox):
 def test_joining_the_editors_takes_a_learner_out_of_the_cached_counts(
     place, django_capture_on_commit_callbacks
 ):
-    assert selectors.ward_summary(ward=place["saigon"])[0] == 3
+    assert ward_summary(ward=place["saigon"])[0] == 3
     [an, *_rest] = place["learners"]
     # each change commits (its after-commit work runs) before the cadre looks again
     with django_capture_on_commit_callbacks(execute=True):
         an.groups.add(Group.objects.get(name="Editors"))
-    assert selectors.ward_summary(ward=place["saigon"])[0] == 2
+    assert ward_summary(ward=place["saigon"])[0] == 2
     with django_capture_on_commit_callbacks(execute=True):
         an.groups.clear()
-    assert selectors.ward_summary(ward=place["saigon"])[0] == 3
+    assert ward_summary(ward=place["saigon"])[0] == 3
     with django_capture_on_commit_callbacks(execute=True):
         an.role = Role.WARD_CADRE
         an.save(update_fields=["role"])
-    assert selectors.ward_summary(ward=place["saigon"])[0] == 2
+    assert ward_summary(ward=place["saigon"])[0] == 2
 
 
 # ------------------------------------------------------------------ phone search
@@ -241,7 +251,7 @@ def test_background_export_with_4_to_9_digits_lists_nobody(place, settings, tmp_
         file_format=Export.Format.CSV,
         params={"ward": place["saigon"].pk, "assignment": None, "status": "", "q": "45678"},
     )
-    export = services.export_build(export_id=export.pk)
+    export = export_build(export_id=export.pk)
     assert export.status == Export.Status.READY and export.rows_total == 0
 
 
@@ -299,21 +309,21 @@ def test_reveal_of_a_resident_in_scope_shows_and_logs(client, place):
 
 
 def test_reveal_service_refuses_a_non_resident(place):
-    with pytest.raises(services.PermissionDenied):
-        services.phone_reveal(viewer=place["admin"], resident=place["ward_cadre"])
+    with pytest.raises(PermissionDenied):
+        phone_reveal(viewer=place["admin"], resident=place["ward_cadre"])
 
 
 # ------------------------------------------------------------------ assigning twice
 
 
 def assign(cadre, course, wards, *, days=10):
-    return services.assignments_create(
+    return assignments_create(
         cadre=cadre, courses=[course], wards=wards, due_date=TODAY() + timedelta(days=days)
     )
 
 
 def test_the_same_course_for_the_same_ward_and_period_is_refused(place):
-    with pytest.raises(services.AssignmentRefused) as refusal:
+    with pytest.raises(AssignmentRefused) as refusal:
         assign(place["ward_cadre"], place["course"], [place["saigon"]], days=20)
     assert place["course"].title in refusal.value.message
     assert "Phường Sài Gòn" in refusal.value.message
@@ -338,8 +348,8 @@ def test_the_form_shows_the_refusal(client, place):
 
 
 def test_repeating_the_same_course_in_one_request_is_refused(place, units):
-    with pytest.raises(services.AssignmentRefused):
-        services.assignments_create(
+    with pytest.raises(AssignmentRefused):
+        assignments_create(
             cadre=place["admin"],
             courses=[place["course"], place["course"]],
             wards=[units["Phường Ba Đình"]],
@@ -355,7 +365,7 @@ def test_other_courses_past_due_and_cancelled_assignments_do_not_block(place):
         due_date=TODAY() - timedelta(days=1)
     )
     again = assign(place["ward_cadre"], place["course"], [place["saigon"]])  # a new round
-    services.assignment_cancel(cadre=place["ward_cadre"], assignment=again[0])
+    assignment_cancel(cadre=place["ward_cadre"], assignment=again[0])
     assert assign(place["ward_cadre"], place["course"], [place["saigon"]])
 
 
@@ -363,8 +373,8 @@ def test_changing_an_assignment_onto_a_ward_that_has_the_course_is_refused(place
     ba_dinh = units["Phường Ba Đình"]
     admin = place["admin"]
     (elsewhere,) = assign(admin, place["course"], [ba_dinh])
-    with pytest.raises(services.AssignmentRefused) as refusal:
-        services.assignment_change(
+    with pytest.raises(AssignmentRefused) as refusal:
+        assignment_change(
             cadre=admin,
             assignment=elsewhere,
             wards=[ba_dinh, place["tandinh"]],
@@ -414,12 +424,12 @@ def test_cancel_then_undo_within_a_day(client, place):
         "restored",
     ]
     assert "Hoàn tác huỷ" in response.content.decode()  # in the history
-    assert selectors.ward_summary(ward=place["saigon"])[1]  # counted again
+    assert ward_summary(ward=place["saigon"])[1]  # counted again
 
 
 def test_undo_after_a_day_is_no_longer_offered_and_a_post_is_refused(client, place):
     assignment = place["assignment"]
-    services.assignment_cancel(cadre=place["province_cadre"], assignment=assignment)
+    assignment_cancel(cadre=place["province_cadre"], assignment=assignment)
     Assignment.objects.filter(pk=assignment.pk).update(
         cancelled_at=timezone.now() - timedelta(hours=24, minutes=1)
     )
@@ -437,7 +447,7 @@ def test_undo_after_a_day_is_no_longer_offered_and_a_post_is_refused(client, pla
 def test_undo_is_refused_when_the_course_was_assigned_again_meanwhile(client, place):
     assignment = place["assignment"]
     cadre = place["province_cadre"]
-    services.assignment_cancel(cadre=cadre, assignment=assignment)
+    assignment_cancel(cadre=cadre, assignment=assignment)
     assign(cadre, place["course"], [place["saigon"]], days=30)
     client.force_login(cadre)
     response = client.post(
@@ -450,7 +460,7 @@ def test_undo_is_refused_when_the_course_was_assigned_again_meanwhile(client, pl
 
 def test_a_ward_cadre_cannot_undo_an_assignment_of_wards_beyond_theirs(client, place):
     assignment = place["assignment"]  # Sài Gòn and Tân Định
-    services.assignment_cancel(cadre=place["province_cadre"], assignment=assignment)
+    assignment_cancel(cadre=place["province_cadre"], assignment=assignment)
     client.force_login(place["ward_cadre"])  # Sài Gòn only
     response = client.post(reverse("training:assignment_cancel_undo", args=[assignment.pk]))
     assert response.status_code == 404

@@ -14,7 +14,7 @@ from accounts import selectors
 from accounts.collation import sort_key
 from accounts.forms import SignUpForm
 from accounts.models import Province, Ward
-from training.selectors import WardRow, province_rows_sorted
+from training.figures import WardRow, province_rows_sorted
 
 from .courses_helpers import catalogue, publish
 from .training_helpers import make_cadre, make_residents

@@ -2,7 +2,8 @@
 
 Figures only (counts and rates, never names or phone numbers), for the wards
 `accounts.permissions.report_wards` allows; the numbers come from the same
-selectors as the cadres' dashboards. Wagtail's ReportView gives the CSV/XLSX export
+`figures` as the cadres' dashboards, the columns from the same definitions as the
+cadres' files (`exports.tables`). Wagtail's ReportView gives the CSV/XLSX export
 (its CSV cells kept text by `FormulaSafeExportMixin`: course titles are typed by people).
 """
 
@@ -24,21 +25,28 @@ from accounts.collation import vietnamese
 from accounts.models import Province, Ward
 from accounts.spreadsheets import FormulaSafeExportMixin
 
-from . import selectors
-from .selectors import Figures
+from .exports import tables
+from .figures import (
+    Figures,
+    ProvinceReport,
+    WardRow,
+    province_report,
+    province_rows_sorted,
+    ward_summary,
+)
+from .models import TrainingSettings
 
 # A primary key as typed in a URL: ASCII digits, small enough for every database.
 _PK = re.compile(r"[0-9]{1,9}")
 
-FIGURE_HEADINGS = {
-    "in_scope": _("Thuộc đối tượng"),
-    "started": _("Đã bắt đầu"),
-    "completed": _("Đã hoàn thành"),
-    "rate": _("Tỉ lệ hoàn thành (%)"),
-    "change_7_days": _("Tăng 7 ngày"),
-    "change_30_days": _("Tăng 30 ngày"),
-    "certificates": _("Chứng nhận"),
-    "overdue": _("Quá hạn"),
+# The admin's sort keys of the province table's columns (as on the cadres' province page).
+PROVINCE_SORT_KEYS = {
+    "ward": "ten",
+    "residents": "dan-so",
+    "rate": "ti-le",
+    "change_7_days": "7-ngay",
+    "change_30_days": "30-ngay",
+    "lagging": "vung-trung",
 }
 
 
@@ -46,21 +54,47 @@ def _percent(value: float) -> float:
     return round(value, 1)
 
 
-def _figure_values(figures: Figures) -> dict:
-    return {
-        "in_scope": figures.in_scope,
-        "started": figures.started,
-        "completed": figures.completed,
-        "rate": _percent(figures.rate),
-        "change_7_days": _percent(figures.change_7_days),
-        "change_30_days": _percent(figures.change_30_days),
-        "certificates": figures.certificates,
-        "overdue": figures.overdue,
-    }
+def _display_column(column: tables.Column) -> Column:
+    """How the admin shows one column of a table defined in `exports.tables`."""
+    sort_key = PROVINCE_SORT_KEYS.get(column.name)
+    if column.name == "ward":
+        return TitleColumn(
+            "ward", label=column.heading, sort_key=sort_key, get_url=lambda line: line["url"]
+        )
+    if column.name == "lagging":
+        return StatusFlagColumn(
+            "lagging_flag",
+            label=column.heading,
+            true_label=gettext("Vùng trũng"),
+            sort_key=sort_key,
+        )
+    return Column(column.name, label=column.heading, sort_key=sort_key)
 
 
-def _figure_columns() -> list[Column]:
-    return [Column(name, label=label) for name, label in FIGURE_HEADINGS.items()]
+class TableColumnsMixin:
+    """A ReportView whose columns, lines and export come from one `exports.tables` definition."""
+
+    def table_columns(self) -> list[tables.Column]:
+        raise NotImplementedError
+
+    @cached_property
+    def shared_columns(self) -> list[tables.Column]:
+        return self.table_columns()
+
+    @cached_property
+    def columns(self):
+        return [_display_column(column) for column in self.shared_columns]
+
+    @cached_property
+    def list_export(self):
+        return [column.name for column in self.shared_columns]
+
+    @cached_property
+    def export_headings(self):
+        return {column.name: column.heading for column in self.shared_columns}
+
+    def line(self, row) -> dict:
+        return {column.name: column.value(row) for column in self.shared_columns}
 
 
 def report_provinces(user):
@@ -96,7 +130,9 @@ class ProvinceFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class ProvinceReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
+class ProvinceReportView(
+    WardReportAccessMixin, TableColumnsMixin, FormulaSafeExportMixin, ReportView
+):
     """Every ward of one province: residents, completion overall and per assignment, lagging."""
 
     page_title = _("Hoàn thành theo xã/phường")
@@ -124,13 +160,13 @@ class ProvinceReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportVi
         return province
 
     @cached_property
-    def report(self) -> selectors.ProvinceReport:
-        return selectors.province_report(
-            province=self.province, settings=selectors.training_settings(request=self.request)
+    def report(self) -> ProvinceReport:
+        return province_report(
+            province=self.province, settings=TrainingSettings.current(request=self.request)
         )
 
     @cached_property
-    def visible_rows(self) -> list[selectors.WardRow]:
+    def visible_rows(self) -> list[WardRow]:
         """The report's rows for the wards this user may see figures of."""
         allowed = set(
             permissions.report_wards(self.request.user)
@@ -139,82 +175,23 @@ class ProvinceReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportVi
         )
         return [row for row in self.report.rows if row.ward.pk in allowed]
 
-    @cached_property
-    def assignment_keys(self) -> list[tuple[str, str]]:
-        """(row key, heading) of each assignment's completion-rate column."""
-        return [
-            (
-                f"assignment_{n}",
-                gettext("%(course)s · hạn %(due)s (%%)")
-                % {"course": a.course.title, "due": f"{a.due_date:%d/%m/%Y}"},
-            )
-            for n, a in enumerate(self.report.assignments)
-        ]
-
-    @cached_property
-    def columns(self):
-        return [
-            TitleColumn(
-                "ward",
-                label=_("Xã/phường"),
-                sort_key="ten",
-                get_url=lambda line: line["url"],
-            ),
-            Column("residents", label=_("Người đăng ký"), sort_key="dan-so"),
-            Column("in_scope", label=FIGURE_HEADINGS["in_scope"]),
-            Column("started", label=FIGURE_HEADINGS["started"]),
-            Column("completed", label=FIGURE_HEADINGS["completed"]),
-            Column("rate", label=FIGURE_HEADINGS["rate"], sort_key="ti-le"),
-            Column("change_7_days", label=FIGURE_HEADINGS["change_7_days"], sort_key="7-ngay"),
-            Column("change_30_days", label=FIGURE_HEADINGS["change_30_days"], sort_key="30-ngay"),
-            Column("certificates", label=FIGURE_HEADINGS["certificates"]),
-            Column("overdue", label=FIGURE_HEADINGS["overdue"]),
-            StatusFlagColumn(
-                "lagging", label=_("Vùng trũng"), true_label=_("Vùng trũng"), sort_key="vung-trung"
-            ),
-            *(Column(key, label=heading) for key, heading in self.assignment_keys),
-        ]
-
-    @cached_property
-    def list_export(self):
-        return [
-            "ward",
-            "residents",
-            *FIGURE_HEADINGS,
-            "lagging_text",
-            *(key for key, _heading in self.assignment_keys),
-        ]
-
-    @cached_property
-    def export_headings(self):
-        return {
-            "ward": _("Xã/phường"),
-            "residents": _("Người đăng ký"),
-            **FIGURE_HEADINGS,
-            "lagging_text": _("Vùng trũng"),
-            **dict(self.assignment_keys),
-        }
+    def table_columns(self) -> list[tables.Column]:
+        return tables.province_columns(self.report.assignments)
 
     def get_page_subtitle(self):
         return self.province.name
 
     def get_queryset(self):
-        rows, _sort = selectors.province_rows_sorted(self.visible_rows, self.ordering or "ten")
+        rows, _sort = province_rows_sorted(self.visible_rows, self.ordering or "ten")
         ward_url = reverse("training_reports:ward")
-        lines = []
-        for row in rows:
-            line = {
-                "ward": row.ward.name,
+        return [
+            {
+                **self.line(row),
                 "url": f"{ward_url}?ward={row.ward.pk}",
-                "residents": row.residents,
-                **_figure_values(row.overall),
-                "lagging": row.lagging,
-                "lagging_text": gettext("Có") if row.lagging else gettext("Không"),
+                "lagging_flag": row.lagging,
             }
-            for (key, _heading), cell in zip(self.assignment_keys, row.cells, strict=True):
-                line[key] = None if cell is None else _percent(cell.rate)
-            lines.append(line)
-        return lines
+            for row in rows
+        ]
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
@@ -237,7 +214,7 @@ class ProvinceReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportVi
         return f"hoan-thanh-tinh-{self.province.code:02d}-{datetime.date.today():%Y-%m-%d}"
 
 
-class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
+class WardReportView(WardReportAccessMixin, TableColumnsMixin, FormulaSafeExportMixin, ReportView):
     """One ward (?ward=<id>): the figures of each of its active assignments."""
 
     header_icon = "site"
@@ -245,19 +222,21 @@ class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
     index_results_url_name = "training_reports:ward_results"
     results_template_name = "training/admin/ward_report_results.html"
     paginate_by = None
-    columns = [
-        Column("course", label=_("Khoá học")),
-        Column("due_date", label=_("Hạn hoàn thành")),
-        Column("audience", label=_("Đối tượng")),
-        *_figure_columns(),
-    ]
-    list_export = ["course", "due_date", "audience", *FIGURE_HEADINGS]
-    export_headings = {
-        "course": _("Khoá học"),
-        "due_date": _("Hạn hoàn thành"),
-        "audience": _("Đối tượng"),
-        **FIGURE_HEADINGS,
-    }
+
+    def table_columns(self) -> list[tables.Column]:
+        """Each active assignment of the ward, with the same figures as the province table."""
+        return [
+            tables.Column(gettext("Khoá học"), lambda s: s.assignment.course.title, name="course"),
+            tables.Column(
+                gettext("Hạn hoàn thành"),
+                lambda s: f"{s.assignment.due_date:%d/%m/%Y}",
+                name="due_date",
+            ),
+            tables.Column(
+                gettext("Đối tượng"), lambda s: str(s.assignment.audience_label), name="audience"
+            ),
+            *tables.figure_columns(lambda s: s.figures),
+        ]
 
     @cached_property
     def ward(self) -> Ward:
@@ -277,7 +256,7 @@ class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
 
     @cached_property
     def summary(self):
-        return selectors.ward_summary(ward=self.ward)
+        return ward_summary(ward=self.ward)
 
     @property
     def page_title(self):
@@ -305,15 +284,7 @@ class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
 
     def get_queryset(self):
         _residents, summaries = self.summary
-        return [
-            {
-                "course": s.assignment.course.title,
-                "due_date": f"{s.assignment.due_date:%d/%m/%Y}",
-                "audience": str(s.assignment.audience_label),
-                **_figure_values(s.figures),
-            }
-            for s in summaries
-        ]
+        return [self.line(summary) for summary in summaries]
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)

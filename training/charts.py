@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 
 from accounts.collation import sort_key
 
-from .selectors import ProvinceReport
+from .figures import ProvinceReport
 
 WIDTH = 320  # viewBox units; the SVG scales to the width of the screen
 BAR_AREA = 250  # 100 % completion

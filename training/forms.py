@@ -14,7 +14,7 @@ from accounts.phone import normalize_phone
 from courses.models import CoursePage
 
 from .models import Assignment, Audience
-from .selectors import ResidentStatus, resident_phone_condition
+from .residents import ResidentStatus, resident_phone_condition
 
 
 class WardChoiceField(IdsChoiceField):
@@ -113,13 +113,7 @@ class ResidentFilterForm(forms.Form):
     trang_thai = forms.ChoiceField(
         label=_("Trạng thái"),
         required=False,
-        choices=[
-            ("", _("Tất cả")),
-            (ResidentStatus.NOT_STARTED, _("Chưa học")),
-            (ResidentStatus.IN_PROGRESS, _("Đang học")),
-            (ResidentStatus.COMPLETED, _("Đã hoàn thành")),
-            (ResidentStatus.OVERDUE, _("Quá hạn")),
-        ],
+        choices=[("", _("Tất cả")), *ResidentStatus.choices],
     )
     q = forms.CharField(
         label=_("Tìm theo tên, số điện thoại đầy đủ hoặc 3 số cuối"),

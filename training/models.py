@@ -314,3 +314,13 @@ class TrainingSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("cài đặt theo dõi học tập")
+
+    @classmethod
+    def current(cls, *, request=None) -> "TrainingSettings":
+        """The settings of the request's site, or of the default site (defaults when none saved)."""
+        if request is not None:
+            return cls.for_request(request)
+        from wagtail.models import Site
+
+        site = Site.objects.filter(is_default_site=True).first()
+        return cls.for_site(site) if site else cls()

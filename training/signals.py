@@ -1,6 +1,7 @@
-"""Keep the cached ward counts (selectors._ward_counts) in step with what they count.
+"""Keep the cached ward counts (training.figures.counts) in step with what they count.
 
-Any save or delete of an enrolment, a certificate, or a resident's ward, birth year,
+Any save or delete of an enrolment, a certificate (or a status change of certificates by
+queryset update), or a resident's ward, birth year,
 public-service flag, active flag, role or staff status, and any change of a user's
 groups or permissions (an editor is not a resident), marks that ward's counts out of date.
 """
@@ -9,10 +10,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from accounts.models import User
-from certificates.models import Certificate
+from certificates.models import Certificate, certificate_status_changed
 from courses.models import Enrollment
 
-from .selectors import ward_counts_changed
+from .figures import ward_counts_changed
 
 # The User fields the counts depend on; saves touching only others (last_login...) are ignored.
 COUNTED_USER_FIELDS = {
@@ -35,6 +36,13 @@ def _ward_of(user_id: int) -> int | None:
 @receiver([post_save, post_delete], sender=Certificate)
 def progress_changed(sender, instance, **kwargs):
     ward_counts_changed(_ward_of(instance.user_id))
+
+
+@receiver(certificate_status_changed, sender=Certificate)
+def certificates_updated(sender, user_ids, **kwargs):
+    """Status changes by queryset update (retry, requeue, bulk revoke) send no post_save."""
+    wards = User.objects.filter(pk__in=user_ids).values_list("ward_id", flat=True)
+    ward_counts_changed(*set(wards))
 
 
 def _counted_fields_touched(update_fields) -> bool:

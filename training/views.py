@@ -5,6 +5,7 @@ scope is a 404, so a guessed id does not even confirm that the thing exists.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,9 +21,10 @@ from accounts import selectors as account_selectors
 from accounts.collation import vietnamese
 from accounts.models import Province, User, Ward
 
-from . import charts, selectors, services
+from . import assignments as assigning
+from . import charts, figures, residents
 from .forms import AssignmentForm, ResidentFilterForm
-from .models import Assignment
+from .models import Assignment, TrainingSettings
 
 RESIDENTS_PER_PAGE = 50
 
@@ -30,14 +32,13 @@ RESIDENTS_PER_PAGE = 50
 def cadre_required(view):
     """Logged-in cadres only; everyone else gets a 404, like any out-of-scope URL."""
 
+    @wraps(view)
     @login_required
     def wrapped(request, *args, **kwargs):
         if not permissions.is_cadre(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -47,7 +48,7 @@ def ward_in_scope(user: User, ward_id: int) -> Ward:
 
 
 def assignment_in_scope(user: User, assignment_id: int) -> Assignment:
-    return get_object_or_404(selectors.assignments_in_scope(user=user), pk=assignment_id)
+    return get_object_or_404(assigning.assignments_in_scope(user=user), pk=assignment_id)
 
 
 @require_GET
@@ -69,7 +70,7 @@ def dashboard(request):
         {
             "provinces": province_links,
             "wards": wards,
-            "assignments": selectors.assignments_in_scope(user=user)[:10],
+            "assignments": assigning.assignments_in_scope(user=user)[:10],
             "notices": notices,
         },
     )
@@ -82,10 +83,10 @@ def province_dashboard(request, province_id: int):
     province = get_object_or_404(Province, pk=province_id)
     if not permissions.can_see_province_report(request.user, province):
         raise Http404
-    report = selectors.province_report(
-        province=province, settings=selectors.training_settings(request=request)
+    report = figures.province_report(
+        province=province, settings=TrainingSettings.current(request=request)
     )
-    rows, sort = selectors.province_rows_sorted(report.rows, request.GET.get("sap-xep", "ten"))
+    rows, sort = figures.province_rows_sorted(report.rows, request.GET.get("sap-xep", "ten"))
     return render(
         request,
         "training/province.html",
@@ -93,7 +94,7 @@ def province_dashboard(request, province_id: int):
             "report": report,
             "rows": rows,
             "sort": sort,
-            "sort_choices": selectors.PROVINCE_SORT_LABELS.items(),
+            "sort_choices": figures.PROVINCE_SORT_LABELS.items(),
             "chart": charts.completion_bars(report),
         },
     )
@@ -104,14 +105,14 @@ def province_dashboard(request, province_id: int):
 def ward_dashboard(request, ward_id: int):
     """One ward: figures per assignment and the residents, filtered and searchable."""
     ward = ward_in_scope(request.user, ward_id)
-    residents_count, summaries = selectors.ward_summary(ward=ward)
+    residents_count, summaries = figures.ward_summary(ward=ward)
     assignments = [s.assignment for s in summaries]
     form, filters = ward_list_filters(request, assignments)
     chosen = filters.assignment
-    residents = selectors.ward_residents(
+    listed = residents.ward_residents(
         ward=ward, assignment=chosen, status=filters.status, search=filters.search
     )
-    page = Paginator(residents, RESIDENTS_PER_PAGE).get_page(request.GET.get("trang"))
+    page = Paginator(listed, RESIDENTS_PER_PAGE).get_page(request.GET.get("trang"))
     return render(
         request,
         "training/ward.html",
@@ -122,7 +123,7 @@ def ward_dashboard(request, ward_id: int):
             "form": form,
             "chosen": chosen,
             "page": page,
-            "lines": selectors.resident_lines(list(page.object_list), chosen),
+            "lines": residents.resident_lines(list(page.object_list), chosen),
             "query_without_page": _query_without(request, "trang"),
         },
     )
@@ -182,7 +183,7 @@ def phone_reveal(request, user_id: int):
         pk=user_id,
     )
     try:
-        phone = services.phone_reveal(viewer=request.user, resident=resident)
+        phone = residents.phone_reveal(viewer=request.user, resident=resident)
     except PermissionDenied as refused:
         raise Http404 from refused
     return render(
@@ -205,7 +206,7 @@ def _safe_back(request, resident: User) -> str:
 @require_GET
 @cadre_required
 def assignment_list(request):
-    assignments = selectors.assignments_in_scope(user=request.user)
+    assignments = assigning.assignments_in_scope(user=request.user)
     page = Paginator(assignments, 30).get_page(request.GET.get("trang"))
     return render(request, "training/assignment_list.html", {"page": page})
 
@@ -218,7 +219,7 @@ def assignment_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.assignments_create(
+            created = assigning.assignments_create(
                 cadre=request.user,
                 courses=list(data["courses"]),
                 wards=list(data["wards"]),
@@ -227,7 +228,7 @@ def assignment_create(request):
                 born_in_or_before=data.get("born_in_or_before"),
                 whole_province=data.get("province"),
             )
-        except services.AssignmentRefused as refusal:
+        except assigning.AssignmentRefused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, _("Đã giao %(count)s khoá học.") % {"count": len(created)})
@@ -250,8 +251,8 @@ def assignment_detail(request, assignment_id: int):
         {
             "assignment": assignment,
             "wards": wards.order_by(vietnamese("name")),
-            "history": selectors.assignment_history(assignment=assignment),
-            "editable": selectors.assignment_editable(user=request.user, assignment=assignment),
+            "history": assigning.assignment_history(assignment=assignment),
+            "editable": assigning.assignment_editable(user=request.user, assignment=assignment),
         },
     )
 
@@ -260,7 +261,7 @@ def assignment_detail(request, assignment_id: int):
 @cadre_required
 def assignment_edit(request, assignment_id: int):
     assignment = assignment_in_scope(request.user, assignment_id)
-    if not selectors.assignment_editable(user=request.user, assignment=assignment):
+    if not assigning.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
     if not assignment.is_active:
         messages.error(request, _("Việc giao này đã bị huỷ, không sửa được."))
@@ -277,7 +278,7 @@ def assignment_edit(request, assignment_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.assignment_change(
+            assigning.assignment_change(
                 cadre=request.user,
                 assignment=assignment,
                 wards=list(data["wards"]),
@@ -285,7 +286,7 @@ def assignment_edit(request, assignment_id: int):
                 audience=data["audience"],
                 born_in_or_before=data.get("born_in_or_before"),
             )
-        except services.AssignmentRefused as refusal:
+        except assigning.AssignmentRefused as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, _("Đã lưu thay đổi."))
@@ -302,7 +303,7 @@ def assignment_edit(request, assignment_id: int):
 def _editable_assignment(request, assignment_id: int) -> Assignment:
     """An assignment whose every ward is in the cadre's scope; otherwise 404."""
     assignment = assignment_in_scope(request.user, assignment_id)
-    if not selectors.assignment_editable(user=request.user, assignment=assignment):
+    if not assigning.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
     return assignment
 
@@ -322,8 +323,8 @@ def assignment_cancel(request, assignment_id: int):
             {"assignment": assignment, "wards": wards},
         )
     try:
-        services.assignment_cancel(cadre=request.user, assignment=assignment)
-    except services.AssignmentRefused as refusal:
+        assigning.assignment_cancel(cadre=request.user, assignment=assignment)
+    except assigning.AssignmentRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(
@@ -342,8 +343,8 @@ def assignment_cancel_undo(request, assignment_id: int):
     """Restore an assignment cancelled less than 24 hours ago ("Hoàn tác")."""
     assignment = _editable_assignment(request, assignment_id)
     try:
-        services.assignment_cancel_undo(cadre=request.user, assignment=assignment)
-    except services.AssignmentRefused as refusal:
+        assigning.assignment_cancel_undo(cadre=request.user, assignment=assignment)
+    except assigning.AssignmentRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Đã hoàn tác: việc giao lại có hiệu lực."))

@@ -1,15 +1,13 @@
 """Downloads of the ward and province lists (CSV, XLSX), straight away or from the background.
 
-A list up to `TrainingSettings.background_export_rows` rows is written in the
-request; a longer one becomes an `Export` that a worker writes while the cadre
-watches its progress. Scope is asked of `accounts.permissions` on the request, in
+Whether a list is written in the request or by a worker while the cadre watches
+its progress is `exports.delivery`'s decision. Scope is asked of `accounts.permissions` on the request, in
 the worker and again on the status page and the download: anything outside it is a 404.
 """
 
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,13 +15,18 @@ from accounts import permissions
 from accounts.models import Province
 from certificates.downloads import private_file_response
 
-from . import exports, selectors, services
-from .models import Export
+from .assignments import ward_assignments
+from .exports.delivery import export_deliver
+from .exports.files import CONTENT_TYPES, FORMATS, SEMICOLON
+from .exports.jobs import exports_of
+from .exports.tables import ExportRefused, export_target
+from .models import Export, TrainingSettings
+from .residents import phone_export_log
 from .views import cadre_required, ward_in_scope, ward_list_filters
 
 
 def _file_format(value: str) -> str:
-    if value not in exports.FORMATS:
+    if value not in FORMATS:
         raise Http404
     return value
 
@@ -34,40 +37,28 @@ SEMICOLON_CHOICE = "cham-phay"
 
 def _separator(request, file_format: str) -> str:
     wanted = request.GET.get("dau") == SEMICOLON_CHOICE
-    return exports.SEMICOLON if wanted and file_format == Export.Format.CSV else ","
+    return SEMICOLON if wanted and file_format == Export.Format.CSV else ","
 
 
 def _send_or_queue(
     request, *, kind: str, file_format: str, name: str, params: dict, log_phones=None
 ):
-    """Write a short list now; queue a long one and show its progress.
-    `log_phones(rows)` records an export with full phone numbers before anything is sent."""
-    params = {
-        **params,
-        "filename": exports.filename(kind=kind, name=name, file_format=file_format),
-        "lang": translation.get_language(),
-    }
+    """The file now, or the progress page of its background export; 404 out of scope."""
     try:
-        table = exports.export_table(user=request.user, kind=kind, params=params)
-    except exports.ExportRefused as refusal:
-        raise Http404 from refusal
-    if log_phones is not None:
-        log_phones(table.rows_total)
-    limit = selectors.training_settings(request=request).background_export_rows
-    if table.rows_total <= limit:
-        return exports.response(
-            table,
+        delivered = export_deliver(
+            user=request.user,
+            kind=kind,
             file_format=file_format,
-            name=params["filename"],
-            separator=params.get("separator") or ",",
+            name=name,
+            params=params,
+            settings=TrainingSettings.current(request=request),
+            log_phones=log_phones,
         )
-    try:
-        export = services.export_request(
-            user=request.user, kind=kind, file_format=file_format, params=params
-        )
-    except exports.ExportRefused as refusal:
+    except ExportRefused as refusal:
         raise Http404 from refusal
-    return redirect("training:export_status", export_id=export.pk)
+    if isinstance(delivered, Export):
+        return redirect("training:export_status", export_id=delivered.pk)
+    return delivered
 
 
 @require_GET
@@ -76,7 +67,7 @@ def ward_export(request, ward_id: int, file_format: str):
     """The ward's residents exactly as filtered on the ward page, every page of them."""
     file_format = _file_format(file_format)
     ward = ward_in_scope(request.user, ward_id)
-    assignments = selectors.ward_assignments(ward=ward)
+    assignments = ward_assignments(ward=ward)
     _form, filters = ward_list_filters(request, assignments)
     return _send_or_queue(
         request,
@@ -101,7 +92,7 @@ def _ward_params(ward, filters, *, separator: str) -> dict:
 # The choices of "Xuất kèm số điện thoại": file format and CSV separator.
 PHONE_EXPORT_FORMATS = {
     "xlsx": (Export.Format.XLSX, ","),
-    "csv-" + SEMICOLON_CHOICE: (Export.Format.CSV, exports.SEMICOLON),
+    "csv-" + SEMICOLON_CHOICE: (Export.Format.CSV, SEMICOLON),
     "csv": (Export.Format.CSV, ","),
 }
 
@@ -116,11 +107,11 @@ def ward_export_with_phones(request, ward_id: int):
     if choice is None:
         return HttpResponseBadRequest(_("Hãy chọn một dạng tệp trong danh sách."))
     file_format, separator = choice
-    _form, filters = ward_list_filters(request, selectors.ward_assignments(ward=ward))
+    _form, filters = ward_list_filters(request, ward_assignments(ward=ward))
     params = {**_ward_params(ward, filters, separator=separator), "with_phones": True}
 
     def log_phones(rows: int) -> None:
-        services.phone_export_log(
+        phone_export_log(
             viewer=request.user, ward=ward, file_format=file_format, params=params, rows=rows
         )
 
@@ -157,8 +148,8 @@ def province_export(request, province_id: int, file_format: str):
 
 def _own_export(request, export_id: int) -> tuple[Export, object]:
     """The user's own export, if its list is still in their scope; 404 otherwise."""
-    export = get_object_or_404(selectors.exports_of(user=request.user), pk=export_id)
-    target = exports.export_target(user=request.user, kind=export.kind, params=export.params)
+    export = get_object_or_404(exports_of(user=request.user), pk=export_id)
+    target = export_target(user=request.user, kind=export.kind, params=export.params)
     if target is None:
         raise Http404
     return export, target
@@ -194,5 +185,5 @@ def export_download(request, export_id: int):
         request,
         export.file,
         filename=export.params.get("filename") or f"danh-sach.{export.file_format}",
-        content_type=exports.CONTENT_TYPES[export.file_format],
+        content_type=CONTENT_TYPES[export.file_format],
     )

@@ -5,13 +5,14 @@ from wagtail.admin.menu import MenuItem
 
 from accounts import permissions
 
-from . import admin_views, selectors
+from . import admin_views
+from .assignments import learner_due_dates
 
 
 @hooks.register("learner_course_due_dates")
 def assigned_courses(user):
     """Courses assigned to the learner's ward come first in the catalogue and "my learning"."""
-    return selectors.learner_due_dates(user=user)
+    return learner_due_dates(user=user)
 
 
 report_urls = [

@@ -5,6 +5,8 @@ Screenshots go to var/screenshots/ (not committed)."""
 import pytest
 from playwright.sync_api import expect
 
+from training.assignments import assignments_create
+
 from .a11y import SCREENSHOTS, assert_accessible
 from .test_course_journey import logged_in_context
 
@@ -42,7 +44,6 @@ def province_at_scale(units):
     from accounts.text import fold
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre, make_residents, start
-    from training import services
 
     hcm = units["hcm"]
     wards = [units["Phường Sài Gòn"], units["Phường Tân Định"]]
@@ -62,7 +63,7 @@ def province_at_scale(units):
         residents = make_residents(ward, 3, first_phone=1000 + index * 10)
         start(residents[: index % 4], courses[0], completed_days_ago=2)
     cadre = make_cadre("0913000501", province=hcm, name="Đặng Thu Hà")
-    services.assignments_create(
+    assignments_create(
         cadre=cadre,
         courses=courses,
         wards=wards,

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from training.assignments import assignments_create
+
 from .a11y import assert_accessible
 from .test_course_journey import logged_in_context
 
@@ -22,14 +24,13 @@ def test_province_dashboard_flags_lagging_ward_and_sorts_with_a_plain_form(
 
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre, make_residents, start
-    from training import services
 
     course = make_course(lessons=1, slug="nhan-dien-lua-dao")
     saigon, tan_dinh = units["Phường Sài Gòn"], units["Phường Tân Định"]
     start(make_residents(saigon, 30, first_phone=100)[:24], course, completed_days_ago=3)
     start(make_residents(tan_dinh, 30, first_phone=200)[:2], course, completed_days_ago=3)
     cadre = make_cadre("0913000401", province=units["hcm"], name="Đặng Thu Hà")
-    services.assignments_create(
+    assignments_create(
         cadre=cadre,
         courses=[course],
         wards=[saigon, tan_dinh],

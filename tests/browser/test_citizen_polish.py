@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from training.assignments import assignments_create
+
 from .a11y import SCREENSHOTS, assert_accessible
 from .test_course_journey import logged_in_context
 
@@ -295,13 +297,12 @@ def test_cadre_pages_have_no_axe_finding(browser, phone_context_options, live_se
 
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre, make_residents, start
-    from training import services
 
     course = make_course(lessons=1, slug="nhan-dien-lua-dao")
     saigon = units["Phường Sài Gòn"]
     start(make_residents(saigon, 3, first_phone=300)[:2], course, completed_days_ago=2)
     cadre = make_cadre("0913000601", province=units["hcm"], name="Đặng Thu Hà")
-    assignment = services.assignments_create(
+    assignment = assignments_create(
         cadre=cadre,
         courses=[course],
         wards=[saigon],

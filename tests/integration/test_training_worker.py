@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from wagtail.models import Site
 
 from accounts.models import Notice
-from training import services
+from training.assignments import assignments_create
 from training.models import Export, Reminder, TrainingSettings
 
 from ..courses_helpers import make_course
@@ -27,7 +27,7 @@ def ward_setup(units):
     cadre = make_cadre("0913000301", wards=[ward])
     residents = make_residents(ward, 40, first_phone=9000)
     start(residents[:15], course, completed_days_ago=1)
-    assignment = services.assignments_create(
+    assignment = assignments_create(
         cadre=cadre,
         courses=[course],
         wards=[ward],

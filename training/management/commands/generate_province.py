@@ -45,7 +45,7 @@ from certificates.models import Certificate, CertificateCounter, new_token
 from certificates.services import _current_template_version
 from courses.models import CoursePage, Enrollment, StepProgress
 from courses.selectors import course_steps
-from training import services as training_services
+from training.figures import ward_counts_refresh
 from training.models import Assignment, Audience
 
 SYNTHETIC_PREFIX = "+8470"
@@ -528,7 +528,7 @@ class Command(BaseCommand):
                 for table in tables:
                     cursor.execute(f"{analyze} {connection.ops.quote_name(table)}")
         # The rows went in without signals: count every ward afresh for the dashboards.
-        self._say(f"counted {training_services.ward_counts_refresh():,} wards for the dashboards")
+        self._say(f"counted {ward_counts_refresh():,} wards for the dashboards")
         self._report(counts)
 
     def _generate(self, rng, step_rng, province, wards, courses, residents, options) -> dict:
