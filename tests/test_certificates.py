@@ -489,7 +489,7 @@ def test_a_learner_completing_a_course_never_waits_for_a_certificate_being_rende
             full_name=learner.full_name,
             course_title=course.title,
             completed_on="2026-01-05",
-            template_version=services._current_template_version(),
+            template_version=services.template_version_current(),
         )
     outcome = {}
 

@@ -16,14 +16,14 @@ from django.utils import timezone
 
 from accounts.models import Notice, Role, User, Ward
 from accounts.text import fold
-from certificates.models import Certificate
-from courses.models import CoursePage, Enrollment, StepProgress
-from courses.selectors import course_steps
-from training.management.commands.generate_province import (
+from bench.province import (
     PROVINCE_CADRE_PHONE,
     WARD_CADRE_PHONE,
     synthetic_users,
 )
+from certificates.models import Certificate
+from courses.models import CoursePage, Enrollment, StepProgress
+from courses.selectors import course_steps
 from training.models import Assignment, Audience, PhoneReveal
 
 RESIDENTS = 1500
