@@ -37,6 +37,12 @@ REVOCABLE = frozenset(
 REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
+def template_version_record(*, settings_row: CertificateSettings) -> TemplateVersion:
+    """Store the certificate settings an editor saved as a new template version (the
+    latest one again if nothing changed)."""
+    return TemplateVersion.objects.record(settings_row)
+
+
 def template_version_current() -> TemplateVersion:
     """The template version new certificates are issued with: the latest recorded one, or
     one recorded now from the settings (the first certificate ever)."""

@@ -120,6 +120,7 @@ def test_a_certificate_is_frozen_until_an_admin_reissues_it(
         organisation_name="Đơn vị mới",
         signer_name="Người ký mới",
     )
+    services.template_version_record(settings_row=template)  # as the admin does on save
     certificate.refresh_from_db()
     assert certificate.full_name == "Nguyễn Thị Hồng Nhung" and certificate.pdf_sha256 == first_hash
     assert certificate_verify(token=certificate.token).outcome == "genuine"
