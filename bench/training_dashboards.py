@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import shlex
+import shutil
 import statistics
 import sys
 import tempfile
@@ -72,16 +73,22 @@ def child_main(args) -> int:
 
     sys.path.insert(0, str(PY.parent.parent.parent))  # the repository root
     django.setup()
-    from django.core.cache import cache
-    from django.db import connection
+    people = _bench_people()
+    pages = _time_pages(args, people)
+    slowest_sql = max(pages["province_cold"]["sql"], key=lambda q: q[1])[0]
+    plan = _explain(slowest_sql)
+    for page in pages.values():
+        page.pop("sql")
+    result = {**_province_facts(people), **pages, "slowest_sql": slowest_sql, "plan": plan}
+    print(MARKER + json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+def _bench_people() -> dict:
+    """The generated province cadre, and the ward cadre given the ward nearest 2,000 residents."""
     from django.db.models import Count
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
 
     from accounts.models import Role, User, Ward
-    from training.figures import ward_counts_changed
-    from training.models import Assignment
 
     province_cadre = (
         User.objects.filter(role=Role.PROVINCE_CADRE, managed_province__isnull=False)
@@ -89,13 +96,61 @@ def child_main(args) -> int:
         .first()
     )
     province = province_cadre.managed_province
-    residents = User.objects.filter(ward__province=province, is_active=True).count()
     wards = Ward.objects.filter(province=province).annotate(n=Count("residents")).order_by("pk")
     ward = min(wards, key=lambda w: abs(w.n - 2000))
     ward_cadre = User.objects.filter(role=Role.WARD_CADRE).order_by("-pk").first()
     ward_cadre.managed_wards.add(ward)  # idempotent: the bench's own cadre sees this ward
+    return {
+        "province_cadre": province_cadre,
+        "province": province,
+        "ward_cadre": ward_cadre,
+        "ward": ward,
+        "ward_ids": [w.pk for w in wards],
+    }
 
-    ward_ids = [w.pk for w in wards]
+
+def _measure(user, url, *, requests: int, prepare=None) -> dict:
+    """3 warm-up requests, then timed ones (each after `prepare`), then one counting queries."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    times = []
+    for _ in range(requests):
+        if prepare:
+            prepare()
+        t0 = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+    if prepare:
+        prepare()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    times.sort()
+    return {
+        "url": url,
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "queries": len(queries),
+        "sql": [(q["sql"], float(q["time"])) for q in queries.captured_queries],
+        "bytes": len(response.content),
+    }
+
+
+def _time_pages(args, people: dict) -> dict:
+    """The home page (the baseline), the province page warm, after some wards changed and
+    cold, and the ward page warm and cold."""
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from training.figures import ward_counts_changed
+
     rng = random.Random(2026)
 
     def before_cold():
@@ -103,71 +158,47 @@ def child_main(args) -> int:
 
     def before_some_changed():
         # What a busy morning looks like: residents of 10 wards did something since.
-        ward_counts_changed(*rng.sample(ward_ids, 10))
+        ward_counts_changed(*rng.sample(people["ward_ids"], 10))
 
-    def measure(user, url, prepare=None, requests=args.requests) -> dict:
-        client = Client(HTTP_HOST="127.0.0.1")
-        if user is not None:
-            client.force_login(user)
-        for _ in range(3):
-            assert client.get(url).status_code == 200, url
-        times = []
-        for _ in range(requests):
-            if prepare:
-                prepare()
-            t0 = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200
-        if prepare:
-            prepare()
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        times.sort()
-        return {
-            "url": url,
-            "median_ms": statistics.median(times),
-            "p95_ms": times[int(0.95 * (len(times) - 1))],
-            "queries": len(queries),
-            "sql": [(q["sql"], float(q["time"])) for q in queries.captured_queries],
-            "bytes": len(response.content),
-        }
+    province_cadre, ward_cadre = people["province_cadre"], people["ward_cadre"]
+    province_url = reverse("training:province", args=[people["province"].pk])
+    ward_url = reverse("training:ward", args=[people["ward"].pk])
+    requests = args.requests
+    return {
+        "home": _measure(province_cadre, "/", requests=requests),
+        "province_page": _measure(province_cadre, province_url, requests=requests),
+        "province_changed": _measure(
+            province_cadre, province_url, requests=requests, prepare=before_some_changed
+        ),
+        "province_cold": _measure(
+            province_cadre, province_url, requests=max(3, requests // 4), prepare=before_cold
+        ),
+        "ward_page": _measure(ward_cadre, ward_url, requests=requests),
+        "ward_cold": _measure(ward_cadre, ward_url, requests=requests, prepare=before_cold),
+    }
 
-    province_url = reverse("training:province", args=[province.pk])
-    home = measure(province_cadre, "/")
-    province_page = measure(province_cadre, province_url)
-    province_changed = measure(province_cadre, province_url, prepare=before_some_changed)
-    province_cold = measure(
-        province_cadre, province_url, prepare=before_cold, requests=max(3, args.requests // 4)
-    )
-    ward_page = measure(ward_cadre, reverse("training:ward", args=[ward.pk]))
-    ward_cold = measure(ward_cadre, reverse("training:ward", args=[ward.pk]), prepare=before_cold)
 
-    slowest_sql = max(province_cold["sql"], key=lambda q: q[1])[0]
+def _explain(sql: str) -> list[str]:
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest_sql)
-        plan = [row[0] for row in cursor.fetchall()]
-    pages = (home, province_page, province_changed, province_cold, ward_page, ward_cold)
-    for page in pages:
-        page.pop("sql")
-    result = {
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _province_facts(people: dict) -> dict:
+    from accounts.models import User, Ward
+    from training.models import Assignment
+
+    province, ward = people["province"], people["ward"]
+    return {
         "province": province.name,
         "wards": Ward.objects.filter(province=province).count(),
-        "residents": residents,
+        "residents": User.objects.filter(ward__province=province, is_active=True).count(),
         "assignments": Assignment.objects.filter(wards__province=province).distinct().count(),
         "ward": ward.name,
         "ward_residents": ward.n,
-        "home": home,
-        "province_page": province_page,
-        "province_changed": province_changed,
-        "province_cold": province_cold,
-        "ward_page": ward_page,
-        "ward_cold": ward_cold,
-        "slowest_sql": slowest_sql,
-        "plan": plan,
     }
-    print(MARKER + json.dumps(result, ensure_ascii=False))
-    return 0
 
 
 def report(result: dict) -> None:
@@ -208,6 +239,24 @@ def report(result: dict) -> None:
 
 
 def main() -> int:
+    args = _arguments()
+    if args.child:
+        return child_main(args)
+    _log_machine()
+    tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-training-"))
+    env = production_env(tmp, database_url=DATABASE_URL, redis_url=REDIS_URL)
+    try:
+        _prepare_database(args, env)
+        log("\n== pages")
+        report(_time_in_child(args, env))
+    finally:
+        if args.drop:
+            admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=300_000, help="residents (300000)")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page (20)")
@@ -217,9 +266,10 @@ def main() -> int:
     args = parser.parse_args()
     if not (1000 <= args.residents <= 2_000_000 and 3 <= args.requests <= 1000):
         parser.error("--residents 1000..2000000, --requests 3..1000")
-    if args.child:
-        return child_main(args)
+    return args
 
+
+def _log_machine() -> None:
     log("== Học vụ số: cadre dashboards at province scale")
     log(f"command:  (cd {os.getcwd()} && {shlex.join([sys.executable, *sys.argv])})")
     log(
@@ -227,39 +277,31 @@ def main() -> int:
         f"{platform.release()}; Python {platform.python_version()}, PostgreSQL {server_version()}"
         "; load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
-    tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-training-"))
-    env = production_env(tmp, database_url=DATABASE_URL, redis_url=REDIS_URL)
-    manage = [str(PY), "manage.py"]
-    try:
-        if args.fresh or not database_exists():
-            log(f"\n== building {DB_NAME} ({args.residents:,} residents)")
-            admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            admin_sql(f'CREATE DATABASE "{DB_NAME}"')
-            run([*manage, "migrate", "--no-input", "-v", "0"], env, 600, "migrate")
-            run([*manage, "load_units"], env, 600, "load_units")
-            run([*manage, "seed_demo"], env, 600, "seed_demo")
-            run(
-                [*manage, "generate_province", "--residents", str(args.residents)],
-                env,
-                3600,
-                "generate_province",
-            )
-        else:
-            log(f"\n== reusing {DB_NAME} (--fresh rebuilds it)")
-            run([*manage, "migrate", "--no-input", "-v", "0"], env, 600, "migrate")
-        run([*manage, "collectstatic", "--no-input", "-v", "0"], env, 600, "collectstatic")
-        redis_flush(REDIS_URL)
-        me = [str(PY), str(Path(__file__).resolve()), "--child", "--requests", str(args.requests)]
-        log("\n== pages")
-        result = snippet_json(run(me, env, 1800, "timed requests"))
-        report(result)
-    finally:
-        if args.drop:
-            admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        import shutil
 
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+
+def _prepare_database(args, env: dict) -> None:
+    """Build the province database (first run or --fresh), else migrate the kept one."""
+    manage = [str(PY), "manage.py"]
+    if args.fresh or not database_exists():
+        log(f"\n== building {DB_NAME} ({args.residents:,} residents)")
+        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+        run([*manage, "migrate", "--no-input", "-v", "0"], env, 600, "migrate")
+        run([*manage, "load_units"], env, 600, "load_units")
+        run([*manage, "seed_demo"], env, 600, "seed_demo")
+        generate = [*manage, "generate_province", "--residents", str(args.residents)]
+        run(generate, env, 3600, "generate_province")
+    else:
+        log(f"\n== reusing {DB_NAME} (--fresh rebuilds it)")
+        run([*manage, "migrate", "--no-input", "-v", "0"], env, 600, "migrate")
+    run([*manage, "collectstatic", "--no-input", "-v", "0"], env, 600, "collectstatic")
+
+
+def _time_in_child(args, env: dict) -> dict:
+    """The timed requests, in a child process with the production settings and a cold cache."""
+    redis_flush(REDIS_URL)
+    me = [str(PY), str(Path(__file__).resolve()), "--child", "--requests", str(args.requests)]
+    return snippet_json(run(me, env, 1800, "timed requests"))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .admin_forms import CertificateSettingsForm
 from .storage import PrivateFileSystemStorage, select_private_storage, unique_name
 from .widgets import ImageChooser
 
@@ -53,7 +54,8 @@ def check_code_for(token: str) -> str:
 
 @register_setting(icon="doc-full")
 class CertificateSettings(BaseSiteSetting):
-    """What the certificate shows besides the learner and course; each save is a new version."""
+    """What the certificate shows besides the learner and course; each save in the admin
+    records a new template version (services.template_version_record)."""
 
     organisation_name = models.CharField(
         _("tên đơn vị cấp"), max_length=200, default="Ban Chỉ đạo phong trào Bình dân học vụ số"
@@ -83,6 +85,7 @@ class CertificateSettings(BaseSiteSetting):
         default="Giấy chứng nhận này được cấp trực tuyến; quét mã QR để kiểm tra.",
     )
 
+    base_form_class = CertificateSettingsForm
     panels = [
         FieldPanel("organisation_name"),
         FieldPanel("logo", widget=ImageChooser),
@@ -94,10 +97,6 @@ class CertificateSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("mẫu giấy chứng nhận")
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        TemplateVersion.objects.record(self)
 
 
 class TemplateVersionManager(models.Manager):

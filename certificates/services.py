@@ -37,7 +37,15 @@ REVOCABLE = frozenset(
 REISSUABLE = frozenset({Certificate.Status.READY, Certificate.Status.FAILED})
 
 
-def _current_template_version() -> TemplateVersion:
+def template_version_record(*, settings_row: CertificateSettings) -> TemplateVersion:
+    """Store the certificate settings an editor saved as a new template version (the
+    latest one again if nothing changed)."""
+    return TemplateVersion.objects.record(settings_row)
+
+
+def template_version_current() -> TemplateVersion:
+    """The template version new certificates are issued with: the latest recorded one, or
+    one recorded now from the settings (the first certificate ever)."""
     latest = TemplateVersion.objects.order_by("-number").first()
     if latest is not None:
         return latest
@@ -82,7 +90,7 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate:
                 full_name=enrollment.user.full_name,
                 course_title=enrollment.course.title,
                 completed_on=timezone.localtime(completed_at).date(),
-                template_version=_current_template_version(),
+                template_version=template_version_current(),
             )
     except IntegrityError:  # issued by a concurrent request: one certificate, not two
         return Certificate.objects.exclude(status=Certificate.Status.REPLACED).get(
@@ -227,7 +235,7 @@ def certificate_reissue(*, certificate: Certificate) -> Certificate:
         full_name=old.user.full_name,
         course_title=old.course.title if old.course else old.course_title,
         completed_on=old.completed_on,
-        template_version=_current_template_version(),
+        template_version=template_version_current(),
         replaces=old,
     )
     _queue_render(new)

@@ -1,8 +1,8 @@
 """The learner journey across apps: the only place that orchestrates them (DESIGN.md).
 
 A lesson read or a quiz passed completes a step; the last step completes the
-course; course completion is where what follows a course hangs (a notice now,
-the certificate when that app arrives).
+course; course completion is where what follows a course hangs (a notice and
+the certificate).
 """
 
 from django.db import transaction

@@ -23,6 +23,7 @@ from courses import services as course_services
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 from quizzes import selectors as quiz_selectors
 from quizzes import services as quiz_services
+from quizzes.forms import QuizAttemptForm
 from quizzes.models import QuizAttempt, QuizPage
 
 from . import services
@@ -74,28 +75,22 @@ def quiz_start(request, quiz_id: int):
     return redirect("learning:quiz_attempt", attempt_id=attempt.pk)
 
 
-def _posted_answers(request) -> dict[str, list[str]]:
-    """Every posted field except the CSRF token, as lists (duplicates kept, to be judged)."""
-    return {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def quiz_attempt(request, attempt_id: int):
     """The drawn questions as one plain form; the answers are never in the page."""
-    attempt = get_object_or_404(
-        QuizAttempt.objects.select_related("quiz"), pk=attempt_id, user=request.user
-    )
+    attempt = get_object_or_404(quiz_selectors.attempts_of(user=request.user), pk=attempt_id)
     if attempt.status == QuizAttempt.Status.SUBMITTED and request.method == "GET":
         return redirect("learning:quiz_result", attempt_id=attempt.pk)
-    status, missing, chosen = 200, [], {}
-    if request.method == "POST":
-        posted = _posted_answers(request)
+    posted = request.POST if request.method == "POST" else None
+    form = QuizAttemptForm(posted, attempt=attempt)
+    if form.is_bound:
         try:
-            services.quiz_submit(user=request.user, attempt_id=attempt.pk, posted=posted)
+            services.quiz_submit(
+                user=request.user, attempt_id=attempt.pk, posted=form.posted_answers()
+            )
             return redirect("learning:quiz_result", attempt_id=attempt.pk)
         except quiz_services.MissingAnswers as refusal:
-            status, missing, chosen = 400, refusal.keys, posted
             messages.error(request, refusal.message)
         except quiz_services.AttemptAlreadySubmitted as refusal:
             messages.error(request, refusal.message)
@@ -106,45 +101,17 @@ def quiz_attempt(request, attempt_id: int):
     return render(
         request,
         "learning/quiz_attempt.html",
-        {
-            "attempt": attempt,
-            "quiz": attempt.quiz,
-            "questions": _questions_for_form(attempt, chosen, missing),
-        },
-        status=status,
+        {"attempt": attempt, "quiz": attempt.quiz, "form": form},
+        status=400 if form.is_bound else 200,
     )
-
-
-def _questions_for_form(attempt: QuizAttempt, chosen: dict, missing: list[str]) -> list[dict]:
-    """The snapshot's questions without the correctness of choices."""
-    return [
-        {
-            "key": q["key"],
-            "number": number,
-            "text": q["text"],
-            "multiple": q["kind"] == "multiple",
-            "missing": q["key"] in missing,
-            "choices": [
-                {
-                    "id": c["id"],
-                    "text": c["text"],
-                    "checked": str(c["id"]) in chosen.get(q["key"], []),
-                }
-                for c in q["choices"]
-            ],
-        }
-        for number, q in enumerate(attempt.snapshot["questions"], start=1)
-    ]
 
 
 @require_GET
 @login_required
 def quiz_result(request, attempt_id: int):
     attempt = get_object_or_404(
-        QuizAttempt.objects.select_related("quiz"),
+        quiz_selectors.attempts_of(user=request.user).filter(status=QuizAttempt.Status.SUBMITTED),
         pk=attempt_id,
-        user=request.user,
-        status=QuizAttempt.Status.SUBMITTED,
     )
     quiz = attempt.quiz
     review = quiz_selectors.attempt_review(attempt=attempt)

@@ -31,6 +31,11 @@ def open_attempt(*, user, quiz: QuizPage) -> QuizAttempt | None:
     return QuizAttempt.objects.filter(user=user, quiz=quiz, status=QuizAttempt.Status.OPEN).first()
 
 
+def attempts_of(*, user) -> QuerySet[QuizAttempt]:
+    """This learner's attempts with their quiz: nobody opens another learner's attempt."""
+    return QuizAttempt.objects.filter(user=user).select_related("quiz")
+
+
 def attempt_history(*, user, quiz: QuizPage, limit: int = 10) -> QuerySet[QuizAttempt]:
     """This learner's submitted attempts on this quiz, newest first."""
     return QuizAttempt.objects.filter(

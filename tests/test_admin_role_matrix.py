@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, reverse
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateSettings
-from certificates.services import _current_template_version as current_template_version
+from certificates.services import template_version_current as current_template_version
 from courses.models import Enrollment
 
 from .courses_helpers import make_course, quiz_page

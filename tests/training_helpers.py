@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.text import fold, given_name_of
 from certificates.models import Certificate
-from certificates.services import _current_template_version as current_template_version
+from certificates.services import template_version_current as current_template_version
 from courses.models import Enrollment
 
 PASSWORD = "hoc-vu-so-2026"
