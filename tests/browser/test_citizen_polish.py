@@ -215,6 +215,28 @@ def test_logged_in_header_is_one_row_with_a_keyboard_menu(
         context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_logged_out_header_takes_at_most_two_rows(
+    browser, phone_context_options, live_server, javascript
+):
+    context = context_for(browser, phone_context_options, javascript=javascript)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        header = page.locator(".site-header")
+        links = header.get_by_role("link")
+        expect(links).to_have_text(["Học vụ số", "Khoá học", "Đăng nhập", "Đăng ký"])
+        # The brand on one row, the three links (48-px targets) on at most one more.
+        rows = {round(link.bounding_box()["y"]) for link in links.all()}
+        assert len(rows) <= 2, f"the links sit on {len(rows)} rows: {sorted(rows)}"
+        height = header.bounding_box()["height"]
+        assert height <= 2 * 48 + 16, f"the logged-out header takes {height}px at 360px"
+        for link in links.all()[1:]:
+            assert link.bounding_box()["height"] >= 48
+    finally:
+        context.close()
+
+
 def test_desktop_header_shows_the_menu_in_one_row(browser, live_server, learner):
     options = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN"}
     context = logged_in_context(browser, options, live_server, learner)
