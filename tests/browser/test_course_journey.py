@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .a11y import SCREENSHOTS, assert_accessible
+from .a11y import assert_accessible
 from .test_signup import fill_passwords_and_consent, fill_person
 
 # The pages need what data migrations made (home page, Wagtail root, locale), which
@@ -166,7 +166,7 @@ def assert_focus_visible(page: Page) -> dict:
 
 
 def test_keyboard_alone_answers_and_submits_a_quiz(
-    browser, phone_context_options, live_server, learner
+    browser, phone_context_options, live_server, learner, screenshots
 ):
     from tests.courses_helpers import make_course, quiz_page
 
@@ -191,10 +191,7 @@ def test_keyboard_alone_answers_and_submits_a_quiz(
             assert (ring["name"], ring["value"]) == (question["key"], ids[0]), ring
             assert_focus_visible(page)
             if question is questions[0]:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.locator(f'[id="{question["key"]}"]').screenshot(
-                    path=str(SCREENSHOTS / "quiz-keyboard-focus-360.png")
-                )
+                screenshots.take(page, "keyboard-focus")
             page.keyboard.press("Space")
             group = page.locator(f'input[name="{question["key"]}"]')
             expect(group.nth(0)).to_be_checked()
