@@ -60,9 +60,10 @@ class Screenshots:
         self.test = None
         self.count = 0
         self.new_plain_context = None  # Browser.new_context, without screenshots
+        self.desktop_later = []  # (file, url, cookies) of cadre pages seen at phone size
 
     def start(self, test_name: str) -> None:
-        self.test, self.count = slug(test_name), 0
+        self.test, self.count, self.desktop_later = slug(test_name), 0, []
 
     def take(self, page, name: str | None = None) -> None:
         from playwright.sync_api import Error
@@ -76,21 +77,28 @@ class Screenshots:
         try:
             page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"), full_page=True)
             if path.startswith(CADRE_PATH) and page.viewport_size["width"] < 1280:
-                self.desktop_copy(page, SCREENSHOTS / f"{stem}-1280.png")
+                cookies = page.context.cookies()
+                self.desktop_later.append((SCREENSHOTS / f"{stem}-1280.png", page.url, cookies))
         except Error:
             pass  # the test closed the page meanwhile: nothing left to show
 
-    def desktop_copy(self, page, path: Path) -> None:
-        """The same page at 1280 x 800, in a context of its own with the same cookies, so
-        the test's own page (which may be in use meanwhile) is never resized."""
-        context = self.new_plain_context(**DESKTOP)
-        try:
-            context.add_cookies(page.context.cookies())
-            desktop = context.new_page()
-            desktop.goto(page.url)
-            desktop.screenshot(path=str(path), full_page=True)
-        finally:
-            context.close()
+    def take_desktop_copies(self) -> None:
+        """Cadre pages seen at phone size, again at 1280 x 800: after the test's body (so
+        its own pages are never resized or slowed), in a context with the same cookies."""
+        from playwright.sync_api import Error
+
+        for path, url, cookies in self.desktop_later:
+            context = self.new_plain_context(**DESKTOP)
+            try:
+                context.add_cookies(cookies)
+                page = context.new_page()
+                page.goto(url)
+                page.screenshot(path=str(path), full_page=True)
+            except Error:
+                pass  # a screenshot is an artefact, not a check
+            finally:
+                context.close()
+        self.desktop_later = []
 
 
 SHOTS = Screenshots()
@@ -115,6 +123,13 @@ def browser():
         browser.new_context = new_context_with_screenshots
         yield browser
         browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    # Before fixtures are torn down: the live server and the test's data are still there.
+    SHOTS.take_desktop_copies()
 
 
 @pytest.fixture(autouse=True)
