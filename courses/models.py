@@ -68,7 +68,7 @@ class CourseIndexPage(Page):
         return context
 
     class Meta:
-        verbose_name = _("danh mục khoá học")
+        verbose_name = _("danh mục khóa học")
 
 
 class CoursePage(Page):
@@ -114,7 +114,7 @@ class CoursePage(Page):
                 FieldPanel("competence_domains", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("basic_skills", widget=forms.CheckboxSelectMultiple),
             ],
-            heading=_("Thông tin khoá học"),
+            heading=_("Thông tin khóa học"),
         ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
@@ -131,7 +131,7 @@ class CoursePage(Page):
         return context
 
     class Meta:
-        verbose_name = _("khoá học")
+        verbose_name = _("khóa học")
 
 
 class LessonPage(Page):

@@ -246,14 +246,14 @@ class WardReportView(WardReportAccessMixin, FormulaSafeExportMixin, ReportView):
     results_template_name = "training/admin/ward_report_results.html"
     paginate_by = None
     columns = [
-        Column("course", label=_("Khoá học")),
+        Column("course", label=_("Khóa học")),
         Column("due_date", label=_("Hạn hoàn thành")),
         Column("audience", label=_("Đối tượng")),
         *_figure_columns(),
     ]
     list_export = ["course", "due_date", "audience", *FIGURE_HEADINGS]
     export_headings = {
-        "course": _("Khoá học"),
+        "course": _("Khóa học"),
         "due_date": _("Hạn hoàn thành"),
         "audience": _("Đối tượng"),
         **FIGURE_HEADINGS,

@@ -218,7 +218,7 @@ def test_logged_out_header_takes_at_most_two_rows(
         page.goto(f"{live_server.url}/")
         header = page.locator(".site-header")
         links = header.get_by_role("link")
-        expect(links).to_have_text(["Học vụ số", "Khoá học", "Đăng nhập", "Đăng ký"])
+        expect(links).to_have_text(["Học vụ số", "Khóa học", "Đăng nhập", "Đăng ký"])
         # The brand on one row, the three links (48-px targets) on at most one more.
         rows = {round(link.bounding_box()["y"]) for link in links.all()}
         assert len(rows) <= 2, f"the links sit on {len(rows)} rows: {sorted(rows)}"

@@ -78,8 +78,8 @@ def test_new_citizen_signs_up_and_completes_a_demo_course(phone_page, live_serve
     # Catalogue, from the header's folded menu.
     nav = page.get_by_role("navigation", name="Điều hướng chính")
     nav.locator("summary", has_text="Menu").click()
-    nav.get_by_role("link", name="Khoá học", exact=True).click()
-    expect(page.get_by_role("heading", level=1, name="Khoá học")).to_be_visible()
+    nav.get_by_role("link", name="Khóa học", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name="Khóa học")).to_be_visible()
     assert_accessible(page, "catalogue")
 
     page.get_by_role("link", name=spec["title"]).click()
@@ -108,10 +108,10 @@ def test_new_citizen_signs_up_and_completes_a_demo_course(phone_page, live_serve
     expect(page.locator(".score")).not_to_contain_text("Chưa đạt")
     assert_accessible(page, "result-pass")
 
-    page.get_by_role("link", name="Về trang khoá học").click()
+    page.get_by_role("link", name="Về trang khóa học").click()
     expect(page).to_have_url(f"{live_server.url}{course.url}")
     expect(page.get_by_text("Đã học 100%")).to_be_visible()
-    expect(page.get_by_text("Bạn đã hoàn thành khoá học này")).to_be_visible()
+    expect(page.get_by_text("Bạn đã hoàn thành khóa học này")).to_be_visible()
 
 
 def test_without_javascript_a_learner_fails_reads_explanations_and_runs_out_of_tries(
