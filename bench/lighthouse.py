@@ -169,8 +169,18 @@ def lost_points(report: dict, category: str) -> list[str]:
     return lines
 
 
-def measure(name: str, url: str, cookie: str, targets: dict, tmp: Path) -> bool:
-    report = lighthouse(url, cookie, tmp / f"{name.replace(' ', '-')}.json")
+def median_run(name: str, url: str, cookie: str, runs: int, tmp: Path) -> dict:
+    """Of `runs` Lighthouse runs, the one with the median performance score (as
+    Lighthouse's docs advise: one run varies with what else the machine is doing)."""
+    reports = [
+        lighthouse(url, cookie, tmp / f"{name.replace(' ', '-')}-{n}.json") for n in range(runs)
+    ]
+    reports.sort(key=lambda report: report["categories"]["performance"]["score"])
+    return reports[len(reports) // 2]
+
+
+def measure(name: str, url: str, cookie: str, targets: dict, tmp: Path, runs: int) -> bool:
+    report = median_run(name, url, cookie, runs, tmp)
     met = True
     cells, details = [], []
     for category in CATEGORIES:
@@ -192,8 +202,11 @@ def measure(name: str, url: str, cookie: str, targets: dict, tmp: Path) -> bool:
             ("CLS", "cumulative-layout-shift"),
         )
     )
+    # Lighthouse's own measure of the CPU it ran on (a desktop PC scores about 1,000+;
+    # under 500 it warns that scores are not reliable).
+    benchmark = report["environment"]["benchmarkIndex"]
     log(f"  {name:<14} " + " | ".join(cells))
-    log(f"  {'':<14} {timing}")
+    log(f"  {'':<14} {timing}; CPU benchmark index {benchmark:.0f}")
     for line in details:
         log(line)
     return met
@@ -206,6 +219,7 @@ def main() -> int:
         "--database-url", default=os.environ.get("LIGHTHOUSE_DATABASE_URL", DATABASE_URL)
     )
     parser.add_argument("--redis-url", default=os.environ.get("LIGHTHOUSE_REDIS_URL", REDIS_URL))
+    parser.add_argument("--runs", type=int, default=1, help="runs per page, median kept (1)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
@@ -264,10 +278,11 @@ def main() -> int:
         learner = f"{info['cookie']}={info['learner']}"
         log("\n== learner pages (targets: performance, accessibility, best-practices 100)")
         for name, path in info["learner_pages"].items():
-            met &= measure(name, base + path, learner, LEARNER_TARGETS, tmp)
+            met &= measure(name, base + path, learner, LEARNER_TARGETS, tmp, args.runs)
         log(f"\n== province dashboard, {info['wards']} wards (target: performance ≥ 95)")
         cadre = f"{info['cookie']}={info['cadre']}"
-        met &= measure("province", base + info["province"], cadre, PROVINCE_TARGETS, tmp)
+        province_url = base + info["province"]
+        met &= measure("province", province_url, cadre, PROVINCE_TARGETS, tmp, args.runs)
         log("\nALL TARGETS MET" if met else "\nSOME TARGETS NOT MET")
         return 0 if met else 1
     finally:
