@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test setup system-deps test-deps install messages lint check-deploy migrate-check clean
+.PHONY: run test setup system-deps test-deps install messages lint check-deploy migrate-check clean screenshots lighthouse
 
 $(UV):
 	python3 -m venv .tools
@@ -87,6 +87,25 @@ check-deploy: install
 	SECRET_KEY=check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	ALLOWED_HOSTS=hocvuso.example.vn SITE_URL=https://hocvuso.example.vn \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# The README's screenshots (docs/*.png) from the demo data, with the system Chromium.
+screenshots: install messages
+	$(PY) docs/make_screenshots.py
+
+# Lighthouse from npm into .tools/, pinned; it drives the system Chromium and never
+# downloads a browser (PUPPETEER_SKIP_DOWNLOAD for its puppeteer-core, CHROME_PATH below).
+LIGHTHOUSE_VERSION := 12.8.2
+LIGHTHOUSE := .tools/lighthouse/node_modules/.bin/lighthouse
+
+$(LIGHTHOUSE):
+	mkdir -p .tools/lighthouse
+	cd .tools/lighthouse && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund \
+	  --no-save --prefix . lighthouse@$(LIGHTHOUSE_VERSION)
+
+# Lighthouse (mobile) on learner pages and the 168-ward province dashboard, served by
+# gunicorn with the production settings on PostgreSQL + Redis (see bench/README.md).
+lighthouse: install messages $(LIGHTHOUSE)
+	CHROME_PATH=/usr/bin/chromium $(PY) bench/lighthouse.py
 
 clean:
 	rm -rf .venv .tools var

@@ -233,7 +233,7 @@ def phone_username_field() -> forms.CharField:
 
 LOGIN_ERROR_MESSAGES = {
     "invalid_login": _("Số điện thoại hoặc mật khẩu không đúng. Hãy thử lại."),
-    "inactive": _("Tài khoản này đã bị khoá."),
+    "inactive": _("Tài khoản này đã bị khóa."),
 }
 
 

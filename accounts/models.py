@@ -228,16 +228,16 @@ class Consent(models.Model):
 # its parameters, so each reader sees the text in their own language.
 NOTICE_TEXTS = {
     "welcome": _(
-        "Chào mừng %(name)s đến với Học vụ số! Hãy chọn một khoá học để bắt đầu. "
+        "Chào mừng %(name)s đến với Học vụ số! Hãy chọn một khóa học để bắt đầu. "
         "Mỗi bài chỉ mất vài phút."
     ),
-    "course_completed": _("Chúc mừng! Bạn đã hoàn thành khoá học “%(course)s”."),
+    "course_completed": _("Chúc mừng! Bạn đã hoàn thành khóa học “%(course)s”."),
     "assignment_due_soon": _(
-        "Khoá học “%(course)s” được giao cho bạn cần hoàn thành trước ngày %(due)s. "
+        "Khóa học “%(course)s” được giao cho bạn cần hoàn thành trước ngày %(due)s. "
         "Hãy dành vài phút để học tiếp."
     ),
     "assignment_overdue": _(
-        "Khoá học “%(course)s” được giao cho bạn đã quá hạn (hạn %(due)s). "
+        "Khóa học “%(course)s” được giao cho bạn đã quá hạn (hạn %(due)s). "
         "Bạn vẫn có thể học và nhận chứng nhận."
     ),
     "lagging_digest": _(

@@ -160,7 +160,7 @@ FIRST_LOGIN_WRONG_MESSAGE = _(
     "Số điện thoại hoặc mã không đúng. Hãy xem lại phiếu cán bộ đã đưa và nhập lại."
 )
 FIRST_LOGIN_LOCKED_MESSAGE = _(
-    "Mã này đã bị khoá vì nhập sai quá nhiều lần. Hãy nhờ cán bộ xã/phường in cho bạn phiếu mới."
+    "Mã này đã bị khóa vì nhập sai quá nhiều lần. Hãy nhờ cán bộ xã/phường in cho bạn phiếu mới."
 )
 FIRST_LOGIN_EXPIRED_MESSAGE = _("Mã này đã hết hạn. Hãy nhờ cán bộ xã/phường in cho bạn phiếu mới.")
 DUPLICATE_PHONE_MESSAGE = _("Số điện thoại này đã được đăng ký.")

@@ -162,7 +162,7 @@ def delete_account(request):
         user = request.user
         logout(request)
         services.user_delete(user=user)
-        messages.success(request, _("Tài khoản và toàn bộ dữ liệu của bạn đã được xoá."))
+        messages.success(request, _("Tài khoản và toàn bộ dữ liệu của bạn đã được xóa."))
         return redirect("/")
     return render(
         request,

@@ -249,10 +249,10 @@ def child_seed(renders: int, queue: int) -> dict:
     people = max(renders, queue)
     with transaction.atomic():
         home = HomePage.objects.get()
-        index = home.add_child(instance=CourseIndexPage(title="Khoá học", slug="khoa-hoc"))
+        index = home.add_child(instance=CourseIndexPage(title="Khóa học", slug="khoa-hoc"))
         courses = {
             slug: index.add_child(
-                instance=CoursePage(title=title, slug=slug, summary="Khoá học thử hiệu năng.")
+                instance=CoursePage(title=title, slug=slug, summary="Khóa học thử hiệu năng.")
             )
             for slug, title in (
                 (RENDER_COURSE, COURSE_TITLES[0]),

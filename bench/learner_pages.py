@@ -94,7 +94,7 @@ lessons = [lesson for spec in specs for lesson in spec["lessons"]][:9]
 assert len(lessons) == 9, len(lessons)
 spec = dict(
     specs[2],
-    title="Khoá học thử hiệu năng: mười bước",
+    title="Khóa học thử hiệu năng: mười bước",
     slug="thu-hieu-nang-muoi-buoc",
     summary="Chín bài học và một bài kiểm tra, để đo tốc độ trang.",
     lessons=lessons,

@@ -185,7 +185,7 @@ class Certificate(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
     # Frozen at issue time.
     full_name = models.CharField(_("họ và tên"), max_length=150)
-    course_title = models.CharField(_("khoá học"), max_length=255)
+    course_title = models.CharField(_("khóa học"), max_length=255)
     completed_on = models.DateField(_("ngày hoàn thành"))
     template_version = models.ForeignKey(
         TemplateVersion, on_delete=models.PROTECT, related_name="+"

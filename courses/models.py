@@ -69,7 +69,7 @@ class CourseIndexPage(DirectlyRouted, Page):
         return context
 
     class Meta:
-        verbose_name = _("danh mục khoá học")
+        verbose_name = _("danh mục khóa học")
 
 
 class CoursePage(DirectlyRouted, Page):
@@ -115,7 +115,7 @@ class CoursePage(DirectlyRouted, Page):
                 FieldPanel("competence_domains", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("basic_skills", widget=forms.CheckboxSelectMultiple),
             ],
-            heading=_("Thông tin khoá học"),
+            heading=_("Thông tin khóa học"),
         ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
@@ -132,7 +132,7 @@ class CoursePage(DirectlyRouted, Page):
         return context
 
     class Meta:
-        verbose_name = _("khoá học")
+        verbose_name = _("khóa học")
 
 
 class LessonPage(DirectlyRouted, Page):

@@ -52,7 +52,7 @@ def lesson_complete(request, lesson_id: int):
     result = services.lesson_complete(user=request.user, lesson=lesson)
     course = result.enrollment.course
     if result.course_completed_now:
-        messages.success(request, _("Chúc mừng! Bạn đã hoàn thành khoá học."))
+        messages.success(request, _("Chúc mừng! Bạn đã hoàn thành khóa học."))
         return redirect(course.url)
     progress = course_selectors.course_progress(course=course, user=request.user)
     _previous, following = progress.neighbours(lesson.pk)
@@ -135,7 +135,7 @@ def quiz_result(request, attempt_id: int):
 
 @require_GET
 def catalogue(request):
-    """The "Khoá học" menu link: the first published catalogue page."""
+    """The "Khóa học" menu link: the first published catalogue page."""
     index = CourseIndexPage.objects.live().order_by("path").first()
     if index is None:
         raise Http404

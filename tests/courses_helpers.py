@@ -7,7 +7,7 @@ from learning.models import HomePage
 from quizzes.models import Choice, Question, QuizPage
 
 LESSON_BODY = [
-    {"type": "heading", "value": "Mở khoá màn hình"},
+    {"type": "heading", "value": "Mở khóa màn hình"},
     {"type": "paragraph", "value": "<p>Nhấn nút nguồn ở cạnh phải điện thoại.</p>"},
     {
         "type": "steps",
@@ -38,7 +38,7 @@ def catalogue() -> CourseIndexPage:
     existing = CourseIndexPage.objects.first()
     if existing:
         return existing
-    return publish(HomePage.objects.get(), CourseIndexPage(title="Khoá học", slug="khoa-hoc"))
+    return publish(HomePage.objects.get(), CourseIndexPage(title="Khóa học", slug="khoa-hoc"))
 
 
 def quiz_page(
@@ -71,7 +71,7 @@ def make_course(
     course = publish(
         catalogue(),
         CoursePage(
-            title=f"Khoá {slug}", slug=slug, summary="Tóm tắt khoá học.", estimated_minutes=20
+            title=f"Khóa {slug}", slug=slug, summary="Tóm tắt khóa học.", estimated_minutes=20
         ),
     )
     for n in range(1, lessons + 1):

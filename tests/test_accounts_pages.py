@@ -158,7 +158,7 @@ def test_wrong_password_twenty_times_locks_the_number_with_a_clear_message(clien
             assert "Số điện thoại hoặc mật khẩu không đúng" in response.content.decode()
     assert statuses[:4] == [200] * 4
     assert set(statuses[5:]) == {429}
-    assert "Tạm khoá đăng nhập" in response.content.decode()
+    assert "Tạm khóa đăng nhập" in response.content.decode()
     # even the right password is refused while locked, in any spelling
     response = client.post(
         reverse("accounts:login"), {"username": "+84 912 345 678", "password": PASSWORD}

@@ -157,7 +157,7 @@ def test_admin_creates_a_course_with_two_lessons_and_a_three_question_quiz(admin
 )
 def test_admin_refuses_unanswerable_questions(admin_client, questions, message):
     index = catalogue()
-    course = CoursePage(title="Khoá", slug="khoa", summary="x")
+    course = CoursePage(title="Khóa", slug="khoa", summary="x")
     index.add_child(instance=course)
     response = admin_client.post(add_url(QuizPage, course), quiz_form(questions))
     assert response.status_code == 200

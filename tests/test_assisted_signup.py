@@ -15,7 +15,7 @@ from accounts.models import Consent, FirstLoginCode, User
 PASSWORD = "hoc-vu-so-2026"
 NEW_PASSWORD = "vuon-rau-nha-em-77"
 WRONG_CODE_MESSAGE = "Số điện thoại hoặc mã không đúng"
-LOCKED_MESSAGE = "Mã này đã bị khoá vì nhập sai quá nhiều lần"
+LOCKED_MESSAGE = "Mã này đã bị khóa vì nhập sai quá nhiều lần"
 
 
 @pytest.fixture(autouse=True)

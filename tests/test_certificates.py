@@ -111,7 +111,7 @@ def test_a_certificate_is_frozen_until_an_admin_reissues_it(
     first_hash = certificate.pdf_sha256
     learner.full_name = "Nguyễn Hồng Nhung"
     learner.save()
-    course.title = "Tên khoá mới"
+    course.title = "Tên khóa mới"
     course.save_revision().publish()
     from wagtail.models import Site
 
@@ -132,7 +132,7 @@ def test_a_certificate_is_frozen_until_an_admin_reissues_it(
     assert (
         new.status == "ready"
         and new.full_name == "Nguyễn Hồng Nhung"
-        and new.course_title == "Tên khoá mới"
+        and new.course_title == "Tên khóa mới"
     )
     assert new.template_version.organisation_name == template.organisation_name
     assert "ĐƠN VỊ MỚI" in pdf_text(new) and "Người ký mới" in pdf_text(new)

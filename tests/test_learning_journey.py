@@ -65,7 +65,7 @@ def test_complete_every_step_and_the_course_completes_in_the_same_transaction(
     assert enrollment.completed_at is not None
     assert Notice.objects.filter(user=learner, kind="course_completed").exists()
     page = client.get(course.url).content.decode()
-    assert "100%" in page and "Bạn đã hoàn thành khoá học này" in page
+    assert "100%" in page and "Bạn đã hoàn thành khóa học này" in page
     mine = client.get(reverse("learning:my_learning")).content.decode()
     assert "Đã hoàn thành" in mine and course.title in mine
 
@@ -277,7 +277,7 @@ def test_a_republished_lesson_shows_its_new_text_and_previews_are_never_cached(
     client, learner, course
 ):
     first, *_rest = steps(course)
-    assert "Mở khoá màn hình" in client.get(first.url).content.decode()
+    assert "Mở khóa màn hình" in client.get(first.url).content.decode()
     first.body = [{"type": "heading", "value": "Tiêu đề đã sửa"}]
     first.save_revision().publish()
     assert "Tiêu đề đã sửa" in client.get(first.url).content.decode()

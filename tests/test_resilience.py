@@ -112,7 +112,7 @@ def test_progress_is_recorded_and_pages_answer_while_the_cache_is_broken(
         assert response.status_code == 302
     assert StepProgress.objects.filter(enrollment__user=learner).count() == 2
     page = client.get(course.url)
-    assert page.status_code == 200 and "Bạn đã hoàn thành khoá học này" in page.content.decode()
+    assert page.status_code == 200 and "Bạn đã hoàn thành khóa học này" in page.content.decode()
     assert client.get(reverse("learning:my_learning")).status_code == 200
 
 

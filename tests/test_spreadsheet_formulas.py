@@ -27,7 +27,7 @@ from .courses_helpers import make_course, quiz_page
 from .training_helpers import PASSWORD, make_cadre, start
 
 HOSTILE_NAME = '=HYPERLINK("http://x","y") Nguyễn'
-HOSTILE_TITLE = "=1+2 Khoá học"
+HOSTILE_TITLE = "=1+2 Khóa học"
 
 
 def body(response) -> bytes:

@@ -329,10 +329,10 @@ def test_assignment_page_shows_readable_history(client, ward_cadre, course, saig
     page = client.get(reverse("training:assignment_detail", args=[assignment.pk])).content.decode()
     old_due = (TODAY() + timedelta(days=5)).strftime("%d/%m/%Y")
     assert f"Hạn hoàn thành: {old_due} → {new_due:%d/%m/%Y}" in page
-    assert "Tạo" in page and "Huỷ" in page and "Đã huỷ" in page
+    assert "Tạo" in page and "Hủy" in page and "Đã hủy" in page
     # A cancelled assignment cannot be edited any more.
     response = client.get(reverse("training:assignment_edit", args=[assignment.pk]), follow=True)
-    assert "đã bị huỷ, không sửa được" in response.content.decode()
+    assert "đã bị hủy, không sửa được" in response.content.decode()
 
 
 def test_cached_ward_counts_follow_completions_and_moves(

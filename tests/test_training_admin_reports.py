@@ -153,7 +153,7 @@ def test_xlsx_export_has_vietnamese_headings_and_the_figures(client, editor, uni
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0][: len(HEADINGS)]) == HEADINGS
     # One more column: the completion rate of the single assignment.
-    assert rows[0][len(HEADINGS)].startswith("Khoá dung-vneid · hạn ")
+    assert rows[0][len(HEADINGS)].startswith("Khóa dung-vneid · hạn ")
     by_ward = {row[0]: row for row in rows[1:]}
     assert set(by_ward) == {saigon.name, tan_dinh.name}
     assert by_ward[saigon.name][1:6] == (30, 30, 30, 24, 80.0)
@@ -168,7 +168,7 @@ def test_csv_export_of_a_ward_lists_its_assignments(client, admin, province_data
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
-        "Khoá học",
+        "Khóa học",
         "Hạn hoàn thành",
         "Đối tượng",
         *HEADINGS[2:10],

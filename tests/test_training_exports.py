@@ -23,7 +23,7 @@ RESIDENT_HEADINGS = [
     "Họ và tên",
     "Năm sinh",
     "Số điện thoại",
-    "Khoá học",
+    "Khóa học",
     "Hạn",
     "Trạng thái",
     "Tiến độ (%)",
@@ -136,7 +136,7 @@ def test_ward_csv_lists_only_that_wards_residents_under_vietnamese_headings(clie
         "Nguyễn Văn An",
         "1955",
         "0912•••678",
-        "Khoá dung-vneid",
+        "Khóa dung-vneid",
         due,
         "Đã hoàn thành",
         "100",
@@ -220,7 +220,7 @@ def test_province_xlsx_lists_its_wards_with_figures_and_lagging_flags(client, wo
         "Chứng nhận",
         "Quá hạn",
         "Vùng trũng",
-        f"Khoá dung-vneid · hạn {world['due']:%d/%m/%Y} (%)",
+        f"Khóa dung-vneid · hạn {world['due']:%d/%m/%Y} (%)",
     ]
     by_ward = {row[0]: row for row in rows[1:]}
     assert set(by_ward) == {"Phường Sài Gòn", "Phường Tân Định"}  # not Hà Nội's wards

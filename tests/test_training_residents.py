@@ -400,7 +400,7 @@ def test_cancelling_asks_for_confirmation_first(client, place):
     confirm = client.get(cancel_url)
     assert confirm.status_code == 200
     page = confirm.content.decode()
-    assert "Có, huỷ việc giao" in page and f'action="{cancel_url}"' in page
+    assert "Có, hủy việc giao" in page and f'action="{cancel_url}"' in page
     assignment.refresh_from_db()
     assert assignment.is_active
 
@@ -423,7 +423,7 @@ def test_cancel_then_undo_within_a_day(client, place):
         "cancelled",
         "restored",
     ]
-    assert "Hoàn tác huỷ" in response.content.decode()  # in the history
+    assert "Hoàn tác hủy" in response.content.decode()  # in the history
     assert ward_summary(ward=place["saigon"])[1]  # counted again
 
 

@@ -1,7 +1,10 @@
-"""Words a learner reads: page titles, the quiz result heading, "Học tiếp", the language menu."""
+"""Words a learner reads: page titles, the quiz result heading, "Học tiếp", the language menu,
+and one spelling (the modern tone-mark placement: "khóa", "hủy", "xóa") everywhere."""
 
 import re
+import unicodedata
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -98,3 +101,70 @@ def test_language_menu_names_each_language_in_itself(client, db):
             page = client.get("/").content.decode()
             assert re.search(r'<option value="vi" lang="vi"[^>]*>Tiếng Việt</option>', page)
             assert re.search(r'<option value="en" lang="en"[^>]*>English</option>', page)
+
+
+# --- Spelling: the modern tone-mark placement ----------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# "o" + a/e carrying the tone mark, or "u" + y carrying it, ending a syllable (not after
+# "q": "quý" is right); the modern spelling puts the mark on the first vowel: "khóa",
+# "hòa", "khỏe", "hủy". (This file writes old spellings as escapes, so the check, and the
+# sweep that fixes what it finds, leave it alone.)
+OLD_STYLE = re.compile(r"(?<![qQ])(?:[oO][áàảãạéèẻẽẹÁÀẢÃẠÉÈẺẼẸ]|[uU][ýỳỷỹỵÝỲỶỸỴ])$")
+WORD = re.compile(r"[^\W\d_]+")
+# Capitalised, these are (also) people's names or parts of official unit names, which
+# keep the spelling their owner or the State gave them ("Phạm Thị Hoà", "Hoà Bình").
+NAME_WORDS = {"Hoà", "Hoá", "Hoả", "Thuỳ", "Thuỷ", "Thuý", "Xoà", "Tuý"}
+SKIPPED_DIRS = {".git", ".venv", ".tools", "var", "node_modules", "__pycache__"}
+SUFFIXES = {".py", ".html", ".txt", ".js", ".json", ".po", ".md"}
+
+
+def modern(word: str) -> str:
+    """ "khoá" → "khóa": the tone mark moves from the second vowel to the first."""
+    base, *marks = unicodedata.normalize("NFD", word[-1])
+    return word[:-2] + unicodedata.normalize("NFC", word[-2] + "".join(marks)) + base
+
+
+def old_spellings(text: str) -> list[str]:
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = set(WORD.findall(unicodedata.normalize("NFC", line)))
+        for word in sorted(words):
+            if OLD_STYLE.search(word) and word not in NAME_WORDS and modern(word) not in words:
+                # A line with both spellings contrasts them on purpose (e.g. a test that
+                # "hoà" and "hòa" stay different names).
+                found.append(f"{number}: {word} → {modern(word)}")
+    return found
+
+
+def our_text_files():
+    for path in sorted(ROOT.rglob("*")):
+        parts = set(path.relative_to(ROOT).parts)
+        if path.suffix in SUFFIXES and path.is_file() and not parts & SKIPPED_DIRS:
+            yield path
+
+
+def test_the_spelling_check_knows_old_and_modern_placements():
+    # Seven words in the old placement (capitalised, upper case, each tone), as escapes.
+    old = "Kho\u00e1 h\u1ecdc, hu\u1ef7, xo\u00e1, tu\u1ef3 ch\u1ecdn, C\u1ed8NG HO\u00c0, kho\u1ebb, ho\u1ea1"
+    assert [line.split(" → ")[1] for line in old_spellings(old)] == [
+        "HÒA",
+        "Khóa",
+        "họa",
+        "hủy",
+        "khỏe",
+        "tùy",
+        "xóa",
+    ]
+    modern_text = "Khóa học, hủy, xóa, hoàn thành, toán, tuyển, quý, quỳ, khỏe, Phạm Thị Hoà"
+    assert old_spellings(modern_text) == []
+
+
+def test_templates_python_messages_and_demo_content_use_the_modern_spelling():
+    """Templates, our Python and JavaScript, the .po catalogues (msgids and msgstrs), the
+    demo courses and the README: /work/briefs/spelling_sweep.py fixes what this finds."""
+    problems = []
+    for path in our_text_files():
+        for found in old_spellings(path.read_text(encoding="utf-8")):
+            problems.append(f"{path.relative_to(ROOT)}:{found}")
+    assert not problems, "old-style tone marks:\n" + "\n".join(problems)

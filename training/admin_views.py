@@ -226,7 +226,7 @@ class WardReportView(WardReportAccessMixin, TableColumnsMixin, FormulaSafeExport
     def table_columns(self) -> list[tables.Column]:
         """Each active assignment of the ward, with the same figures as the province table."""
         return [
-            tables.Column(gettext("Khoá học"), lambda s: s.assignment.course.title, name="course"),
+            tables.Column(gettext("Khóa học"), lambda s: s.assignment.course.title, name="course"),
             tables.Column(
                 gettext("Hạn hoàn thành"),
                 lambda s: f"{s.assignment.due_date:%d/%m/%Y}",

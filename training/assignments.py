@@ -86,7 +86,7 @@ def _check_wards_and_terms(
 ) -> None:
     """What every course of an assignment shares: the cadre, the wards, the date, the audience."""
     if not permissions.is_cadre(cadre):
-        raise AssignmentRefused(_("Chỉ cán bộ mới giao được khoá học."))
+        raise AssignmentRefused(_("Chỉ cán bộ mới giao được khóa học."))
     if not wards:
         raise AssignmentRefused(_("Hãy chọn ít nhất một xã/phường."))
     if not permissions.wards_within_scope(cadre, [ward.pk for ward in wards]):
@@ -99,7 +99,7 @@ def _check_wards_and_terms(
 
 def _check_course(course: CoursePage) -> None:
     if not course.live:
-        raise AssignmentRefused(_("Khoá học “%(title)s” chưa xuất bản.") % {"title": course.title})
+        raise AssignmentRefused(_("Khóa học “%(title)s” chưa xuất bản.") % {"title": course.title})
 
 
 def _check_not_assigned_already(
@@ -133,7 +133,7 @@ def _check_not_assigned_already(
     if clash is not None:
         raise AssignmentRefused(
             _(
-                "Khoá học “%(course)s” đã được giao cho %(ward)s (hạn %(due)s) trong cùng "
+                "Khóa học “%(course)s” đã được giao cho %(ward)s (hạn %(due)s) trong cùng "
                 "thời gian. Hãy sửa việc giao đó thay vì giao thêm lần nữa."
             )
             % {
@@ -167,7 +167,7 @@ def assignments_create(
 ) -> list[Assignment]:
     """Assign each course to the wards (in the cadre's scope, not already having it), due not past."""
     if not courses:
-        raise AssignmentRefused(_("Hãy chọn ít nhất một khoá học."))
+        raise AssignmentRefused(_("Hãy chọn ít nhất một khóa học."))
     if whole_province is not None and not permissions.can_see_province_report(
         cadre, whole_province
     ):
@@ -219,7 +219,7 @@ def assignment_change(
     """Change the wards, date or audience of an active assignment; the history keeps both."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if not assignment.is_active:
-        raise AssignmentRefused(_("Việc giao này đã bị huỷ, không sửa được."))
+        raise AssignmentRefused(_("Việc giao này đã bị hủy, không sửa được."))
     old_wards = list(assignment.wards.values_list("pk", flat=True))
     if not permissions.wards_within_scope(cadre, old_wards):
         raise AssignmentRefused(_("Việc giao này có xã/phường ngoài phạm vi của bạn."))
@@ -294,7 +294,7 @@ def assignment_cancel_undo(*, cadre: User, assignment: Assignment) -> Assignment
         return assignment
     if not assignment.can_undo_cancel:
         raise AssignmentRefused(
-            _("Việc giao này đã bị huỷ hơn 24 giờ nên không hoàn tác được. Hãy giao lại.")
+            _("Việc giao này đã bị hủy hơn 24 giờ nên không hoàn tác được. Hãy giao lại.")
         )
     _check_not_assigned_already(
         course=assignment.course,

@@ -26,13 +26,13 @@ class AssignmentForm(forms.Form):
     """Assign one or more courses to one or more wards of the cadre's scope."""
 
     courses = IdsChoiceField(
-        label=_("Khoá học"),
+        label=_("Khóa học"),
         queryset=CoursePage.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": _("Hãy chọn ít nhất một khoá học."),
-            "invalid_choice": _("Khoá học đã chọn không có hoặc chưa xuất bản."),
-            "invalid_pk_value": _("Khoá học đã chọn không có hoặc chưa xuất bản."),
+            "required": _("Hãy chọn ít nhất một khóa học."),
+            "invalid_choice": _("Khóa học đã chọn không có hoặc chưa xuất bản."),
+            "invalid_pk_value": _("Khóa học đã chọn không có hoặc chưa xuất bản."),
         },
     )
     whole_province = forms.BooleanField(label=_("Tất cả xã/phường của tỉnh/thành"), required=False)
@@ -109,7 +109,7 @@ class AssignmentForm(forms.Form):
 class ResidentFilterForm(forms.Form):
     """The filters of the ward list (GET); anything unexpected is simply ignored."""
 
-    giao = forms.TypedChoiceField(label=_("Khoá học được giao"), required=False, coerce=int)
+    giao = forms.TypedChoiceField(label=_("Khóa học được giao"), required=False, coerce=int)
     trang_thai = forms.ChoiceField(
         label=_("Trạng thái"),
         required=False,

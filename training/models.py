@@ -30,10 +30,10 @@ class Assignment(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Đang giao")
-        CANCELLED = "cancelled", _("Đã huỷ")
+        CANCELLED = "cancelled", _("Đã hủy")
 
     course = models.ForeignKey(
-        CoursePage, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("khoá học")
+        CoursePage, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("khóa học")
     )
     wards = models.ManyToManyField(Ward, related_name="assignments", verbose_name=_("xã/phường"))
     # Set when a province cadre chose "every ward of the province".
@@ -63,8 +63,8 @@ class Assignment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("khoá học được giao")
-        verbose_name_plural = _("khoá học được giao")
+        verbose_name = _("khóa học được giao")
+        verbose_name_plural = _("khóa học được giao")
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["status", "due_date"])]
         # Editors see ward figures (no names or numbers) in the Wagtail admin.
@@ -115,8 +115,8 @@ class AssignmentEvent(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", _("Tạo")
         CHANGED = "changed", _("Sửa")
-        CANCELLED = "cancelled", _("Huỷ")
-        RESTORED = "restored", _("Hoàn tác huỷ")
+        CANCELLED = "cancelled", _("Hủy")
+        RESTORED = "restored", _("Hoàn tác hủy")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=10, choices=Action)

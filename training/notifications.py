@@ -86,9 +86,9 @@ def _emails_send(messages: list[tuple[int, str, str, str]]) -> list[int]:
 def _reminder_email(*, name: str, kind: str, params: dict) -> tuple[str, str]:
     """Subject and body of a reminder e-mail, in the active language."""
     if kind == Reminder.Kind.OVERDUE:
-        subject = _("Khoá học “%(course)s” đã quá hạn") % params
+        subject = _("Khóa học “%(course)s” đã quá hạn") % params
     else:
-        subject = _("Nhắc học: khoá học “%(course)s” sắp đến hạn") % params
+        subject = _("Nhắc học: khóa học “%(course)s” sắp đến hạn") % params
     body = _("Chào %(name)s,\n\n%(message)s\n\nHọc tiếp tại: %(url)s\n\nHọc vụ số") % {
         "name": name,
         "message": str(NOTICE_TEXTS[REMINDER_NOTICE_KINDS[kind]]) % params,

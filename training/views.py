@@ -231,7 +231,7 @@ def assignment_create(request):
         except assigning.AssignmentRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, _("Đã giao %(count)s khoá học.") % {"count": len(created)})
+            messages.success(request, _("Đã giao %(count)s khóa học.") % {"count": len(created)})
             return redirect("training:assignment_list")
     status = 400 if request.method == "POST" else 200
     return render(
@@ -264,7 +264,7 @@ def assignment_edit(request, assignment_id: int):
     if not assigning.assignment_editable(user=request.user, assignment=assignment):
         raise Http404
     if not assignment.is_active:
-        messages.error(request, _("Việc giao này đã bị huỷ, không sửa được."))
+        messages.error(request, _("Việc giao này đã bị hủy, không sửa được."))
         return redirect("training:assignment_detail", assignment_id=assignment.pk)
     initial = {
         "wards": list(assignment.wards.all()),
@@ -330,7 +330,7 @@ def assignment_cancel(request, assignment_id: int):
         messages.success(
             request,
             _(
-                "Đã huỷ việc giao. Lịch sử vẫn được giữ lại. "
+                "Đã hủy việc giao. Lịch sử vẫn được giữ lại. "
                 "Bạn có thể bấm “Hoàn tác” trong vòng 24 giờ."
             ),
         )

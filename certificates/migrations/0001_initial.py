@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('token', models.CharField(default=certificates.models.new_token, editable=False, max_length=64, unique=True)),
                 ('status', models.CharField(choices=[('pending', 'Đang chuẩn bị'), ('ready', 'Đã cấp'), ('failed', 'Lỗi khi tạo'), ('revoked', 'Đã thu hồi'), ('replaced', 'Đã được cấp lại')], default='pending', max_length=20)),
                 ('full_name', models.CharField(max_length=150, verbose_name='họ và tên')),
-                ('course_title', models.CharField(max_length=255, verbose_name='khoá học')),
+                ('course_title', models.CharField(max_length=255, verbose_name='khóa học')),
                 ('completed_on', models.DateField(verbose_name='ngày hoàn thành')),
                 ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('pdf', models.FileField(blank=True, storage=certificates.models.PrivateStorage(), upload_to='certificates/%Y/')),

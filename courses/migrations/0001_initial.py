@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='giới thiệu')),
             ],
             options={
-                'verbose_name': 'danh mục khoá học',
+                'verbose_name': 'danh mục khóa học',
             },
             bases=('wagtailcore.page',),
         ),
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 ('cover_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='ảnh bìa')),
             ],
             options={
-                'verbose_name': 'khoá học',
+                'verbose_name': 'khóa học',
             },
             bases=('wagtailcore.page',),
         ),

@@ -46,7 +46,7 @@ def _publish(parent: Page, page: Page) -> Page:
 
 
 def catalogue_page() -> CourseIndexPage:
-    """The "Khoá học" catalogue under the home page, created once."""
+    """The "Khóa học" catalogue under the home page, created once."""
     existing = CourseIndexPage.objects.order_by("path").first()
     if existing:
         return existing
@@ -54,9 +54,9 @@ def catalogue_page() -> CourseIndexPage:
     return _publish(
         home,
         CourseIndexPage(
-            title="Khoá học",
+            title="Khóa học",
             slug="khoa-hoc",
-            intro="<p>Chọn một khoá học. Mỗi bài chỉ vài phút, học trên điện thoại.</p>",
+            intro="<p>Chọn một khóa học. Mỗi bài chỉ vài phút, học trên điện thoại.</p>",
         ),
     )
 

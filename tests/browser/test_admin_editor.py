@@ -1,18 +1,17 @@
 """The editor in the Wagtail admin on an office PC (1280 × 800): logs in with the phone
 number as the README writes it and works in Vietnamese, lessons in course order."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("migrated_db")]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "vi-VN"}
 
 
-def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(browser, live_server):
+def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(
+    browser, live_server, screenshots
+):
     from django.contrib.auth.models import Group
 
     from accounts.models import User
@@ -27,7 +26,6 @@ def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(browser
     first = LessonPage.objects.get(slug="bai-1")
     first.title = "Bài 1 (đã sửa)"
     first.save_revision().publish()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     context = browser.new_context(**DESKTOP)
     context.set_default_timeout(15_000)
@@ -37,7 +35,7 @@ def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(browser
         expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập trang quản trị")
         page.get_by_label("Số điện thoại").fill("0913000003")
         page.get_by_label("Mật khẩu").fill("hocvuso-demo-2026")
-        page.screenshot(path=str(SCREENSHOTS / "admin-login-1280.png"))
+        screenshots.take(page, "login-filled")
         page.get_by_role("button", name="Đăng nhập").click()
 
         expect(page).to_have_url(f"{live_server.url}/quan-tri/")
@@ -45,7 +43,6 @@ def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(browser
         expect(sidebar).to_contain_text("Ngô Thanh Bình")
         expect(sidebar).to_contain_text("Hình ảnh")
         expect(sidebar).not_to_contain_text("+84913000003")
-        page.screenshot(path=str(SCREENSHOTS / "admin-dashboard-1280.png"))
 
         page.goto(f"{live_server.url}/quan-tri/pages/{course.pk}/")
         titles = page.locator("#listing-results tbody tr .title-wrapper, #listing-results td a")
@@ -53,11 +50,9 @@ def test_editor_logs_in_with_0913000003_and_sees_the_admin_in_vietnamese(browser
         text = page.locator("#listing-results").inner_text()
         assert text.index("Bài 1 (đã sửa)") < text.index("Bài 2") < text.index("Bài 3")
         assert titles.count() > 0
-        page.screenshot(path=str(SCREENSHOTS / "admin-course-lessons-1280.png"))
 
         page.goto(f"{live_server.url}/quan-tri/pages/{first.pk}/edit/")
         expect(page.get_by_role("button", name="Lưu bản nháp")).to_be_visible()
         expect(page.get_by_role("tab", name="Nội dung")).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / "admin-page-editor-1280.png"))
     finally:
         context.close()

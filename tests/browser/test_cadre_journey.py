@@ -32,13 +32,13 @@ def test_cadre_assigns_resident_completes_dashboard_shows_certificate(
         page = cadre_context.new_page()
         page.goto(f"{live_server.url}/can-bo/")
         assert_accessible(page, "cadre-dashboard")
-        page.get_by_role("link", name="Giao khoá học").first.click()
+        page.get_by_role("link", name="Giao khóa học").first.click()
         page.get_by_label(spec["title"]).check()
         expect(page.get_by_label("Phường Sài Gòn")).to_be_checked()  # their only ward
         page.get_by_label("Hạn hoàn thành (ngày/tháng/năm)").fill(due.strftime("%d/%m/%Y"))
         assert_accessible(page, "assignment-form")
-        page.get_by_role("button", name="Giao khoá học").click()
-        expect(page.get_by_text("Đã giao 1 khoá học.")).to_be_visible()
+        page.get_by_role("button", name="Giao khóa học").click()
+        expect(page.get_by_text("Đã giao 1 khóa học.")).to_be_visible()
 
         # The resident: the course is marked assigned, with its due date, and listed first.
         learner_page = resident_context.new_page()

@@ -1,13 +1,11 @@
 """Cadre pages at 360 x 740 (phone) and 1280 x 800 (office PC): the one checkbox/radio
 component of the site, the province dashboard's layout and the export buttons.
-Screenshots go to var/screenshots/ (not committed)."""
+Screenshots go to var/screenshots/ (see conftest.py)."""
 
 import pytest
 from playwright.sync_api import expect
 
-from training.assignments import assignments_create
-
-from .a11y import SCREENSHOTS, assert_accessible
+from .a11y import assert_accessible
 from .test_course_journey import logged_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("migrated_db")]
@@ -19,11 +17,6 @@ SIZES = ["phone", "desktop"]
 def context_for(size, browser, phone_context_options, live_server, user):
     options = phone_context_options if size == "phone" else DESKTOP
     return logged_in_context(browser, options, live_server, user)
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def box_style(locator) -> dict:
@@ -44,6 +37,7 @@ def province_at_scale(units):
     from accounts.text import fold
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre, make_residents, start
+    from training.assignments import assignments_create
 
     hcm = units["hcm"]
     wards = [units["Phường Sài Gòn"], units["Phường Tân Định"]]
@@ -75,7 +69,7 @@ def province_at_scale(units):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_checkboxes_and_radios_hold_their_input_and_show_the_checked_state(
-    browser, phone_context_options, live_server, units, size
+    browser, phone_context_options, live_server, units, size, screenshots
 ):
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre
@@ -115,14 +109,14 @@ def test_checkboxes_and_radios_hold_their_input_and_show_the_checked_state(
         assert box_style(focused)["outline"] == "solid"
         if size == "phone":
             assert_accessible(page, "assignment-form")
-        shot(page, f"assignment-form-{size}")
+        screenshots.take(page, "choices-ticked")
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_province_dashboard_table_first_sticky_ward_column_and_folded_chart(
-    browser, phone_context_options, live_server, units, province_at_scale, size
+    browser, phone_context_options, live_server, units, province_at_scale, size, screenshots
 ):
     context = context_for(size, browser, phone_context_options, live_server, province_at_scale)
     try:
@@ -160,10 +154,9 @@ def test_province_dashboard_table_first_sticky_ward_column_and_folded_chart(
 
         for button in page.locator(".exports a.button").all():
             assert button.bounding_box()["height"] >= 44
-        shot(page, f"province-dashboard-{size}")
 
         summary.click()
         expect(chart).to_be_visible()
-        shot(page, f"province-dashboard-chart-{size}")
+        screenshots.take(page, "chart-unfolded")
     finally:
         context.close()

@@ -8,10 +8,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from training.assignments import assignments_create
-
-from .a11y import SCREENSHOTS, assert_accessible
-from .test_course_journey import logged_in_context
+from .a11y import assert_accessible
+from .test_course_journey import answer, logged_in_context, open_attempt
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("migrated_db")]
 
@@ -40,18 +38,10 @@ def context_for(browser, options, *, javascript: bool):
     return context
 
 
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-360.png"), full_page=True)
-
-
 def check_page(page: Page, name: str, *, javascript: bool) -> None:
-    """axe-core needs scripts, so with JavaScript off only the screenshot is taken; the
-    same server-rendered markup is checked by the JavaScript-on variant."""
-    if javascript:
-        assert_accessible(page, f"{name}-js")
-    else:
-        screenshot(page, f"{name}-nojs")
+    """axe-core runs through the DevTools protocol, so it also checks a page whose own
+    scripts are off: what a reader without JavaScript gets (e.g. <noscript> parts)."""
+    assert_accessible(page, f"{name}-{'js' if javascript else 'nojs'}")
 
 
 # --- 1. Error summary ----------------------------------------------------------------
@@ -91,7 +81,7 @@ def test_failed_signup_shows_the_summary_at_the_top_with_focus(
 # --- 2. Ward picker ------------------------------------------------------------------
 
 
-def test_ward_picker_with_javascript(phone_page, live_server, units, nghe_an_ward):
+def test_ward_picker_with_javascript(phone_page, live_server, units, nghe_an_ward, screenshots):
     page = phone_page
     page.goto(f"{live_server.url}/dang-ky/")
     ward = page.get_by_label("Xã/phường/đặc khu", exact=True)
@@ -111,6 +101,7 @@ def test_ward_picker_with_javascript(phone_page, live_server, units, nghe_an_war
     assert heading.bounding_box()["y"] - search.bounding_box()["y"] < 250
     radios = page.get_by_role("radio")
     expect(radios.first).to_have_accessible_name(re.compile("^Phường Sài Gòn"))
+    screenshots.take(page, "search-results")
     assert_accessible(page, "ward-picker-js")
 
     search.fill("khong co xa nao nhu the")
@@ -146,7 +137,6 @@ def test_ward_picker_without_javascript_reloads_at_the_ward_field(
         expect(page.get_by_text("Tìm thấy 2 xã/phường")).to_be_in_viewport()
         radios = page.get_by_role("radio")
         expect(radios.first).to_have_accessible_name(re.compile("^Phường Sài Gòn"))
-        screenshot(page, "ward-picker-nojs")
     finally:
         context.close()
 
@@ -183,7 +173,7 @@ def test_logging_in_lands_on_the_users_page(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_logged_in_header_is_one_row_with_a_keyboard_menu(
-    browser, phone_context_options, live_server, learner, javascript
+    browser, phone_context_options, live_server, learner, javascript, screenshots
 ):
     context = logged_in_context(
         browser, phone_context_options, live_server, learner, java_script_enabled=javascript
@@ -210,9 +200,32 @@ def test_logged_in_header_is_one_row_with_a_keyboard_menu(
         assert box["height"] >= 48
         page.keyboard.press("Tab")
         expect(page.get_by_role("link", name="Việc học của tôi")).to_be_focused()
+        screenshots.take(page, "menu-open")
         check_page(page, "menu-open", javascript=javascript)
         account.click()
         expect(page).to_have_url(f"{live_server.url}/tai-khoan/")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_logged_out_header_takes_at_most_two_rows(
+    browser, phone_context_options, live_server, javascript
+):
+    context = context_for(browser, phone_context_options, javascript=javascript)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        header = page.locator(".site-header")
+        links = header.get_by_role("link")
+        expect(links).to_have_text(["Học vụ số", "Khóa học", "Đăng nhập", "Đăng ký"])
+        # The brand on one row, the three links (48-px targets) on at most one more.
+        rows = {round(link.bounding_box()["y"]) for link in links.all()}
+        assert len(rows) <= 2, f"the links sit on {len(rows)} rows: {sorted(rows)}"
+        height = header.bounding_box()["height"]
+        assert height <= 2 * 48 + 16, f"the logged-out header takes {height}px at 360px"
+        for link in links.all()[1:]:
+            assert link.bounding_box()["height"] >= 48
     finally:
         context.close()
 
@@ -225,7 +238,6 @@ def test_desktop_header_shows_the_menu_in_one_row(browser, live_server, learner)
         page.goto(f"{live_server.url}/hoc/cua-toi/")
         expect(page.get_by_role("link", name="Tài khoản")).to_be_visible()
         assert page.locator(".site-header").bounding_box()["height"] <= 64
-        page.screenshot(path=str(SCREENSHOTS / "header-1280.png"))
     finally:
         context.close()
 
@@ -242,24 +254,36 @@ def add_flash(page: Page, live_server) -> None:
     page.request.get(f"{live_server.url}/dang-nhap/lan-dau/mat-khau/", max_redirects=0)
 
 
+def check_with_and_without_flash(page: Page, live_server, name: str) -> None:
+    """The page as it is, then reloaded with a flash message above its content."""
+    assert_accessible(page, name)
+    add_flash(page, live_server)
+    page.reload()
+    expect(page.locator(".messages")).to_contain_text("mã in trên phiếu")
+    assert_accessible(page, f"{name}-flash")
+
+
 def sweep(page: Page, live_server, pages: dict[str, str]) -> None:
     for name, path in pages.items():
         page.goto(f"{live_server.url}{path}")
-        assert_accessible(page, name)
-        add_flash(page, live_server)
-        page.goto(f"{live_server.url}{path}")
-        expect(page.locator(".messages")).to_contain_text("mã in trên phiếu")
-        assert_accessible(page, f"{name}-flash")
+        check_with_and_without_flash(page, live_server, name)
 
 
+JAVASCRIPT = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+
+
+@JAVASCRIPT
 def test_learner_and_verification_pages_have_no_axe_finding(
-    browser, phone_context_options, live_server, learner, units
+    browser, phone_context_options, live_server, learner, units, javascript
 ):
-    from tests.courses_helpers import make_course
+    from tests.courses_helpers import make_course, quiz_page
 
-    course = make_course(lessons=1, slug="dung-vneid")
-    anonymous = context_for(browser, phone_context_options, javascript=True)
-    signed_in = logged_in_context(browser, phone_context_options, live_server, learner)
+    course = make_course(lessons=1, slug="dung-vneid", quiz=quiz_page(per_day=5))
+    lesson, quiz = (child.specific for child in course.get_children().live())
+    anonymous = context_for(browser, phone_context_options, javascript=javascript)
+    signed_in = logged_in_context(
+        browser, phone_context_options, live_server, learner, java_script_enabled=javascript
+    )
     try:
         sweep(
             anonymous.new_page(),
@@ -281,22 +305,38 @@ def test_learner_and_verification_pages_have_no_axe_finding(
                 "my-learning": "/hoc/cua-toi/",
                 "catalogue-signed-in": "/hoc/khoa-hoc/",
                 "course-page": course.url,
+                "lesson": lesson.url,
+                "quiz": quiz.url,
                 "my-certificates": "/chung-nhan/",
                 "account": "/tai-khoan/",
                 "password-change": "/tai-khoan/mat-khau/",
                 "delete-account": "/tai-khoan/xoa/",
             },
         )
+        # The quiz journey: an attempt, then its result (pages reached by posting a form).
+        page = signed_in.new_page()
+        page.goto(f"{live_server.url}{quiz.url}")
+        page.get_by_role("button", name="Bắt đầu làm bài").click()
+        attempt = open_attempt(page)
+        check_with_and_without_flash(page, live_server, "quiz-attempt")
+        answer(page, attempt, correct=False)
+        page.get_by_role("button", name="Nộp bài").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Kết quả")
+        check_with_and_without_flash(page, live_server, "result")
     finally:
         anonymous.close()
         signed_in.close()
 
 
-def test_cadre_pages_have_no_axe_finding(browser, phone_context_options, live_server, units):
+@JAVASCRIPT
+def test_cadre_pages_have_no_axe_finding(
+    browser, phone_context_options, live_server, units, javascript
+):
     from django.utils import timezone
 
     from tests.courses_helpers import make_course
     from tests.training_helpers import make_cadre, make_residents, start
+    from training.assignments import assignments_create
 
     course = make_course(lessons=1, slug="nhan-dien-lua-dao")
     saigon = units["Phường Sài Gòn"]
@@ -308,7 +348,9 @@ def test_cadre_pages_have_no_axe_finding(browser, phone_context_options, live_se
         wards=[saigon],
         due_date=timezone.localdate() + timedelta(days=5),
     )[0]
-    context = logged_in_context(browser, phone_context_options, live_server, cadre)
+    context = logged_in_context(
+        browser, phone_context_options, live_server, cadre, java_script_enabled=javascript
+    )
     try:
         sweep(
             context.new_page(),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .a11y import SCREENSHOTS, assert_accessible
+from .a11y import assert_accessible
 from .test_signup import fill_passwords_and_consent, fill_person
 
 # The pages need what data migrations made (home page, Wagtail root, locale), which
@@ -78,8 +78,8 @@ def test_new_citizen_signs_up_and_completes_a_demo_course(phone_page, live_serve
     # Catalogue, from the header's folded menu.
     nav = page.get_by_role("navigation", name="Điều hướng chính")
     nav.locator("summary", has_text="Menu").click()
-    nav.get_by_role("link", name="Khoá học", exact=True).click()
-    expect(page.get_by_role("heading", level=1, name="Khoá học")).to_be_visible()
+    nav.get_by_role("link", name="Khóa học", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name="Khóa học")).to_be_visible()
     assert_accessible(page, "catalogue")
 
     page.get_by_role("link", name=spec["title"]).click()
@@ -108,10 +108,10 @@ def test_new_citizen_signs_up_and_completes_a_demo_course(phone_page, live_serve
     expect(page.locator(".score")).not_to_contain_text("Chưa đạt")
     assert_accessible(page, "result-pass")
 
-    page.get_by_role("link", name="Về trang khoá học").click()
+    page.get_by_role("link", name="Về trang khóa học").click()
     expect(page).to_have_url(f"{live_server.url}{course.url}")
     expect(page.get_by_text("Đã học 100%")).to_be_visible()
-    expect(page.get_by_text("Bạn đã hoàn thành khoá học này")).to_be_visible()
+    expect(page.get_by_text("Bạn đã hoàn thành khóa học này")).to_be_visible()
 
 
 def test_without_javascript_a_learner_fails_reads_explanations_and_runs_out_of_tries(
@@ -166,7 +166,7 @@ def assert_focus_visible(page: Page) -> dict:
 
 
 def test_keyboard_alone_answers_and_submits_a_quiz(
-    browser, phone_context_options, live_server, learner
+    browser, phone_context_options, live_server, learner, screenshots
 ):
     from tests.courses_helpers import make_course, quiz_page
 
@@ -191,10 +191,7 @@ def test_keyboard_alone_answers_and_submits_a_quiz(
             assert (ring["name"], ring["value"]) == (question["key"], ids[0]), ring
             assert_focus_visible(page)
             if question is questions[0]:
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.locator(f'[id="{question["key"]}"]').screenshot(
-                    path=str(SCREENSHOTS / "quiz-keyboard-focus-360.png")
-                )
+                screenshots.take(page, "keyboard-focus")
             page.keyboard.press("Space")
             group = page.locator(f'input[name="{question["key"]}"]')
             expect(group.nth(0)).to_be_checked()

@@ -55,26 +55,26 @@ def test_editor_edits_previews_and_publishes_a_lesson_without_csp_violations(
         assert "unsafe-inline" in response.headers["content-security-policy"]
         title = page.locator("#id_title")
         expect(title).to_have_value("Bài 1")
-        title.fill("Bài 1: Mở khoá màn hình")
+        title.fill("Bài 1: Mở khóa màn hình")
 
         # Preview: Wagtail's side panel renders the unsaved page in a same-origin iframe.
         page.locator('[data-side-panel-toggle="preview"]').click()
         preview = page.frame_locator("#w-preview-iframe")
-        expect(preview.get_by_role("heading", level=1)).to_have_text("Bài 1: Mở khoá màn hình")
+        expect(preview.get_by_role("heading", level=1)).to_have_text("Bài 1: Mở khóa màn hình")
         expect(preview.get_by_text("Nhấn nút nguồn ở cạnh phải điện thoại.")).to_be_visible()
         page.locator('[data-side-panel-toggle="preview"]').click()
 
         # Publish, from the footer's action menu.
         page.locator("footer [data-w-dropdown-target='toggle']").last.click()
         page.locator('button[name="action-publish"]').click()
-        expect(page.locator(".messages")).to_contain_text("Bài 1: Mở khoá màn hình")
+        expect(page.locator(".messages")).to_contain_text("Bài 1: Mở khóa màn hình")
         lesson.refresh_from_db()
-        assert lesson.live and lesson.title == "Bài 1: Mở khoá màn hình"
+        assert lesson.live and lesson.title == "Bài 1: Mở khóa màn hình"
 
         # The published lesson, on the public site under the strict policy.
         response = page.goto(f"{live_server.url}{lesson.url}")
         assert "unsafe" not in response.headers["content-security-policy"]
-        expect(page.get_by_role("heading", level=1)).to_have_text("Bài 1: Mở khoá màn hình")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Bài 1: Mở khóa màn hình")
     finally:
         context.close()
     assert violations == []

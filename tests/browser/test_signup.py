@@ -1,14 +1,12 @@
 """A new citizen signs up on a phone, with JavaScript on and off."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PASSWORD = "hoc-vu-so-2026"
 
 
@@ -111,9 +109,6 @@ def test_signup_page_fits_a_phone_and_labels_every_field(phone_page, live_server
             .map((el) => el.outerHTML)"""
     )
     assert unlabelled == []
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "signup-360.png"), full_page=True)
 
 
 def test_changing_province_after_a_search_brings_back_the_ward_list(phone_page, live_server, units):

@@ -157,7 +157,7 @@ def resident_columns(*, with_phones: bool = False) -> list[Column]:
         # "Xuất kèm số điện thoại" (PhoneExport): both log who looked.
         Column(_("Số điện thoại"), _phone(with_phones), 14),
         Column(
-            _("Khoá học"), lambda row: row.assignment.course.title if row.assignment else None, 30
+            _("Khóa học"), lambda row: row.assignment.course.title if row.assignment else None, 30
         ),
         Column(_("Hạn"), lambda row: row.assignment.due_date if row.assignment else None, 12),
         Column(_("Trạng thái"), lambda row: _status_label(row.line.status), 14),
@@ -232,7 +232,7 @@ def export_table(*, user: User, kind: str, params: dict) -> Table:
         if assignment is None:
             raise ExportRefused(
                 _(
-                    "Khoá học được giao này không còn áp dụng cho xã/phường, nên danh sách không được xuất."
+                    "Khóa học được giao này không còn áp dụng cho xã/phường, nên danh sách không được xuất."
                 )
             )
     return ward_residents_table(

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='assignmentevent',
             name='action',
-            field=models.CharField(choices=[('created', 'Tạo'), ('changed', 'Sửa'), ('cancelled', 'Huỷ'), ('restored', 'Hoàn tác huỷ')], max_length=10),
+            field=models.CharField(choices=[('created', 'Tạo'), ('changed', 'Sửa'), ('cancelled', 'Hủy'), ('restored', 'Hoàn tác hủy')], max_length=10),
         ),
     ]
