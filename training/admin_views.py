@@ -54,9 +54,8 @@ def _percent(value: float) -> float:
     return round(value, 1)
 
 
-def _display_column(column: tables.Column) -> Column:
+def _display_column(column: tables.Column, sort_key: str | None) -> Column:
     """How the admin shows one column of a table defined in `exports.tables`."""
-    sort_key = PROVINCE_SORT_KEYS.get(column.name)
     if column.name == "ward":
         return TitleColumn(
             "ward", label=column.heading, sort_key=sort_key, get_url=lambda line: line["url"]
@@ -74,6 +73,8 @@ def _display_column(column: tables.Column) -> Column:
 class TableColumnsMixin:
     """A ReportView whose columns, lines and export come from one `exports.tables` definition."""
 
+    sort_keys: dict[str, str] = {}  # column name -> the ordering its header links to
+
     def table_columns(self) -> list[tables.Column]:
         raise NotImplementedError
 
@@ -83,7 +84,7 @@ class TableColumnsMixin:
 
     @cached_property
     def columns(self):
-        return [_display_column(column) for column in self.shared_columns]
+        return [_display_column(c, self.sort_keys.get(c.name)) for c in self.shared_columns]
 
     @cached_property
     def list_export(self):
@@ -143,6 +144,7 @@ class ProvinceReportView(
     filterset_class = ProvinceFilterSet
     paginate_by = None
     default_ordering = "ten"
+    sort_keys = PROVINCE_SORT_KEYS
 
     def filter_queryset(self, queryset):
         return queryset  # the filter form chooses the province (see `province`)
