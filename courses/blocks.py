@@ -10,6 +10,11 @@ from wagtail.images.blocks import ImageChooserBlock
 
 TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link"]
 
+# The groups of Wagtail's block chooser, so an editor finds a block by what it is for.
+TEXT = _("Chữ")
+MEDIA = _("Hình ảnh và video")
+PRACTICE = _("Thực hành")
+
 
 class ImageBlock(blocks.StructBlock):
     image = ImageChooserBlock(label=_("ảnh"))
@@ -22,6 +27,10 @@ class ImageBlock(blocks.StructBlock):
         icon = "image"
         label = _("Ảnh có chú thích")
         template = "courses/blocks/image.html"
+        group = MEDIA
+        description = _("Một ảnh rộng hết màn hình điện thoại, có mô tả và chú thích.")
+        # No image in the preview: the chooser shows what the caption looks like.
+        preview_value = {"alt": "", "caption": _("Màn hình chính của điện thoại")}
 
 
 class StepBlock(blocks.StructBlock):
@@ -37,6 +46,12 @@ class StepsBlock(blocks.ListBlock):
         icon = "list-ol"
         label = _("Các bước làm theo")
         template = "courses/blocks/steps.html"
+        group = PRACTICE
+        description = _("Các việc cần làm theo thứ tự, mỗi bước có thể kèm ảnh chụp màn hình.")
+        preview_value = [
+            {"text": _("<p>Mở ứng dụng Cài đặt.</p>")},
+            {"text": _("<p>Chọn Wi-Fi và bật lên.</p>")},
+        ]
 
 
 class CalloutBlock(blocks.StructBlock):
@@ -51,6 +66,12 @@ class CalloutBlock(blocks.StructBlock):
         icon = "warning"
         label = _("Mẹo / cảnh báo")
         template = "courses/blocks/callout.html"
+        group = TEXT
+        description = _("Một mẹo nhỏ, hoặc một cảnh báo về an toàn, nổi bật trong bài.")
+        preview_value = {
+            "kind": "warning",
+            "text": _("<p>Không bao giờ đọc mã OTP cho người khác.</p>"),
+        }
 
 
 class VideoBlock(blocks.StructBlock):
@@ -65,6 +86,10 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         label = _("Video")
         template = "courses/blocks/video.html"
+        group = MEDIA
+        description = _("Một video nhúng, kèm nội dung bằng chữ cho người không xem được.")
+        # No video in the preview: an embed would be fetched from its site.
+        preview_value = {"transcript": _("<p>Nội dung video bằng chữ.</p>")}
 
 
 class TryItBlock(blocks.StructBlock):
@@ -76,6 +101,13 @@ class TryItBlock(blocks.StructBlock):
         icon = "link-external"
         label = _("Tự làm thử")
         template = "courses/blocks/try_it.html"
+        group = PRACTICE
+        description = _("Một đường dẫn để người học tự làm thử trên trang thật.")
+        preview_value = {
+            "title": _("Thử tra cứu thủ tục"),
+            "url": "https://dichvucong.gov.vn/",
+            "description": _("Mở Cổng Dịch vụ công quốc gia và tìm một thủ tục."),
+        }
 
 
 class CheckChoiceBlock(blocks.StructBlock):
@@ -94,14 +126,35 @@ class CheckBlock(blocks.StructBlock):
         icon = "help"
         label = _("Câu hỏi tự kiểm tra")
         template = "courses/blocks/check.html"
+        group = PRACTICE
+        description = _("Một câu hỏi nhanh không tính điểm; người học tự mở đáp án.")
+        preview_value = {
+            "question": _("Có nên cho người lạ biết mã PIN?"),
+            "choices": [
+                {"text": _("Không"), "correct": True},
+                {"text": _("Có"), "correct": False},
+            ],
+            "explanation": _("Mã PIN bảo vệ điện thoại của bạn."),
+        }
 
 
 class LessonStreamBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(
-        label=_("Tiêu đề mục"), max_length=120, template="courses/blocks/heading.html", icon="title"
+        label=_("Tiêu đề mục"),
+        max_length=120,
+        template="courses/blocks/heading.html",
+        icon="title",
+        group=TEXT,
+        description=_("Tên một phần của bài học, để người học biết mình đang ở đâu."),
+        preview_value=_("Mở khóa màn hình"),
     )
     paragraph = blocks.RichTextBlock(
-        label=_("Đoạn văn"), features=TEXT_FEATURES, template="courses/blocks/paragraph.html"
+        label=_("Đoạn văn"),
+        features=TEXT_FEATURES,
+        template="courses/blocks/paragraph.html",
+        group=TEXT,
+        description=_("Một đoạn chữ ngắn, câu đơn giản, có thể in đậm và có đường dẫn."),
+        preview_value=_("<p>Nhấn nút nguồn ở cạnh phải điện thoại để mở màn hình.</p>"),
     )
     image = ImageBlock()
     steps = StepsBlock()

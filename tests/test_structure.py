@@ -7,6 +7,7 @@ import pytest
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.html import strip_tags
 from wagtail.models import Page, Site
 
 from accounts.context_processors import navigation
@@ -153,3 +154,33 @@ def test_the_attempt_form_keeps_choices_and_marks_only_unanswered_questions(lear
     assert not form.is_valid()
     assert list(form.errors) == [second["key"]]
     assert form[first["key"]].value() == chosen
+
+
+# ------------------------------------------------------------------ block chooser
+
+
+def _lesson_blocks():
+    return LessonPage._meta.get_field("body").stream_block.child_blocks.items()
+
+
+def test_every_lesson_block_is_grouped_described_and_previewed():
+    for name, block in _lesson_blocks():
+        assert block.meta.group, name
+        assert block.meta.description, name
+        assert block.meta.preview_value is not None, name
+
+
+@pytest.mark.django_db
+def test_the_admin_renders_each_block_preview(client):
+    admin = User.objects.create_superuser(phone="0901000009", password="x", full_name="Quản trị")
+    client.force_login(admin)
+    for name, block in _lesson_blocks():
+        response = client.get(
+            reverse("wagtailadmin_block_preview"), {"id": block.definition_prefix}
+        )
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert "None" not in html, name
+        shown = " ".join(strip_tags(html).split())
+        words = strip_tags(block.render(block.get_preview_value())).split()
+        assert " ".join(words[-4:]) in shown, name
