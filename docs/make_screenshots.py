@@ -109,12 +109,11 @@ def citizen_journey(browser, base: str) -> None:
     # The learner's course in progress: "Học tiếp" opens the next lesson.
     page.goto(f"{base}/hoc/cua-toi/")
     shoot(page, "my-learning")
-    course_link = page.locator("main h3 a").first
-    page.goto(base + course_link.get_attribute("href"))
-    steps = page.locator("ol.outline a").all()
-    page.goto(base + steps[0].get_attribute("href"))
+    page.goto(base + page.locator("main h3 a").first.get_attribute("href"))
+    steps = [link.get_attribute("href") for link in page.locator("ol.outline a").all()]
+    page.goto(base + steps[0])
     shoot(page, "lesson")
-    page.goto(base + steps[-1].get_attribute("href"))  # the quiz is a course's last step
+    page.goto(base + steps[-1])  # the quiz is a course's last step
     shoot(page, "quiz")
     page.get_by_role("button", name=re.compile("^(Bắt đầu làm bài|Làm lại)")).click()
     for group in page.locator("fieldset").all():
