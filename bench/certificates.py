@@ -89,7 +89,10 @@ BUSY_TARGET = 0.9  # CPU-busy fraction of each pool process
 PER_CORE_TARGET = 15.0  # certificates per second per core the worker uses
 SIZE_TARGET_KB = 40.0  # KB = 1024 bytes here, as everywhere in this script
 RUN_TARGET_S = 300.0  # the whole bench, setup and clean-up included
-RENDER_DEADLINE_S = 240.0  # the in-process part stops early (and says so) after this
+# The in-process part stops early (and says so) after this: generous, because the memory
+# target needs renders 200 to 1000 even where a render takes 400 ms of wall time (a shared
+# machine at load 10); the run-length target then says the run was long.
+RENDER_DEADLINE_S = 480.0
 POLL_INTERVAL_S = 0.5
 MIB = 1024 * 1024
 SERVICE_SAMPLE = 20  # in-process certificate_render() calls, to compare with the worker
@@ -412,7 +415,7 @@ def child_render(renders: int, naive: int, tmp: Path) -> dict:
     # The naive baseline, in the same process, after the measured part.
     naive_before = memory_now()
     naive_times, naive_sizes = [], []
-    naive_deadline = time.monotonic() + RENDER_DEADLINE_S / 2
+    naive_deadline = time.monotonic() + 60
     for certificate in certificates[:naive]:
         t0 = time.perf_counter()
         naive_sizes.append(len(naive_render(certificate)))

@@ -695,3 +695,27 @@ def test_the_qr_png_has_exactly_segnos_modules():
 
     reference = segno.make(url, error="m", micro=False, mask=pdf.QR_MASK)
     assert pixels(pdf._qr_png(url)) == pixels(reference.png_data_uri(scale=4, border=2))
+
+
+def test_the_worker_records_a_pdf_without_waiting_for_the_disk_but_learners_do(
+    learner, course, units
+):
+    """Only the worker's short recording transaction commits asynchronously (safe: a lost
+    update leaves the row pending for the sweep); a learner's issuing commit never does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    certificate = _pending_certificate(learner, course)
+    with CaptureQueriesContext(connection) as rendering:
+        services.certificate_render(certificate_id=certificate.pk)
+    sql = [query["sql"] for query in rendering.captured_queries]
+    relaxed = next(i for i, q in enumerate(sql) if "synchronous_commit TO OFF" in q)
+    update = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "certificates_certificate"'))
+    assert relaxed < update
+
+    other = User.objects.create_user(phone="0988777001", password="x", full_name="Lê Văn Tám")
+    with CaptureQueriesContext(connection) as issuing:
+        services.certificate_issue(enrollment=Enrollment.objects.create(user=other, course=course))
+    assert not [q for q in issuing.captured_queries if "synchronous_commit" in q["sql"]]
