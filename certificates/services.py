@@ -129,7 +129,11 @@ def certificate_render(*, certificate_id: int) -> Certificate | None:
     written = certificate.pdf.name
     try:
         recorded = _certificate_record_pdf(
-            certificate, name=written, sha256=hashlib.sha256(pdf_bytes).hexdigest()
+            certificate,
+            name=written,
+            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            # only a transaction of its own: never relax an outer one holding other writes
+            relaxed_commit=not connection.in_atomic_block,
         )
     except BaseException:
         delete_quietly(private_storage, written)
@@ -156,7 +160,7 @@ def _commit_without_waiting_for_disk() -> None:
 
 @transaction.atomic
 def _certificate_record_pdf(
-    certificate: Certificate, *, name: str, sha256: str
+    certificate: Certificate, *, name: str, sha256: str, relaxed_commit: bool
 ) -> Certificate | None:
     """Point the row at its new PDF, if it still wants one; None if it no longer does.
 
@@ -164,7 +168,8 @@ def _certificate_record_pdf(
     (FOR NO KEY UPDATE): inserting a certificate checks its foreign keys with KEY SHARE
     locks, which this does not block.
     """
-    _commit_without_waiting_for_disk()
+    if relaxed_commit:
+        _commit_without_waiting_for_disk()
     row = (
         Certificate.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk=certificate.pk, status__in=RENDERABLE)

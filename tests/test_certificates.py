@@ -555,7 +555,7 @@ def _pending_certificate(learner, course) -> Certificate:
     return Certificate.objects.create(
         user=learner,
         course=course,
-        number="HVS-2026-800001",
+        number=f"HVS-2026-{800001 + Certificate.objects.count()}",
         full_name=learner.full_name,
         course_title=course.title,
         completed_on=datetime.date(2026, 1, 5),
@@ -697,8 +697,10 @@ def test_the_qr_png_has_exactly_segnos_modules():
     assert pixels(pdf._qr_png(url)) == pixels(reference.png_data_uri(scale=4, border=2))
 
 
+# Real transactions: the relaxed commit applies only to a transaction of the render's own.
+@pytest.mark.usefixtures("migrated_db")
 def test_the_worker_records_a_pdf_without_waiting_for_the_disk_but_learners_do(
-    learner, course, units
+    learner, units, monkeypatch
 ):
     """Only the worker's short recording transaction commits asynchronously (safe: a lost
     update leaves the row pending for the sweep); a learner's issuing commit never does."""
@@ -707,6 +709,7 @@ def test_the_worker_records_a_pdf_without_waiting_for_the_disk_but_learners_do(
 
     if connection.vendor != "postgresql":
         pytest.skip("synchronous_commit is PostgreSQL's")
+    course = make_course(lessons=1, slug="khoa-ghi-nhanh")
     certificate = _pending_certificate(learner, course)
     with CaptureQueriesContext(connection) as rendering:
         services.certificate_render(certificate_id=certificate.pk)
@@ -716,6 +719,15 @@ def test_the_worker_records_a_pdf_without_waiting_for_the_disk_but_learners_do(
     assert relaxed < update
 
     other = User.objects.create_user(phone="0988777001", password="x", full_name="Lê Văn Tám")
+    monkeypatch.setattr(services, "_queue_render", lambda certificate: None)  # the issue alone
     with CaptureQueriesContext(connection) as issuing:
         services.certificate_issue(enrollment=Enrollment.objects.create(user=other, course=course))
     assert not [q for q in issuing.captured_queries if "synchronous_commit" in q["sql"]]
+
+    # Called inside someone else's transaction, it leaves that transaction's commit alone.
+    from django.db import transaction
+
+    again = _pending_certificate(other, make_course(lessons=1, slug="khoa-long-nhau"))
+    with transaction.atomic(), CaptureQueriesContext(connection) as nested:
+        services.certificate_render(certificate_id=again.pk)
+    assert not [q for q in nested.captured_queries if "synchronous_commit" in q["sql"]]
