@@ -5,7 +5,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -100,52 +100,105 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate:
     return certificate
 
 
+RENDERABLE = (Certificate.Status.PENDING, Certificate.Status.FAILED)
+RENDER_FIELDS = [
+    "pdf",
+    "pdf_sha256",
+    "status",
+    "rendered_at",
+    "error",
+    "failed_attempts",
+    "failing_since",
+    "retry_at",
+]
+
+
 def certificate_render(*, certificate_id: int) -> Certificate | None:
     """Render and store the PDF of a pending (or failed) certificate; done ones are left alone.
 
-    Idempotent: the row is locked while rendering, and a certificate already
-    ready is not rendered again, so a redelivered task changes nothing.
+    The render and the file write happen outside any transaction, with no row locked:
+    what a certificate says is frozen when it is issued, so nothing the render reads can
+    change meanwhile. Only then a short transaction locks the row, checks it still wants
+    a PDF (not revoked, not finished by a redelivered copy of this task) and records the
+    file. A completing learner's INSERT, a revocation or the admin never wait for a
+    render, and no connection sits idle in a transaction while WeasyPrint works.
+    Idempotent: a second run finds the row ready and changes nothing; if two runs race,
+    one records its file and the other deletes its own.
     """
-    written = []  # the key this run stored, removed again if its row does not commit
+    certificate = (
+        Certificate.objects.select_related("template_version").filter(pk=certificate_id).first()
+    )
+    if certificate is None or certificate.status not in RENDERABLE:
+        return certificate
+    pdf_bytes = render_pdf(certificate)
+    # Stored under a new key before the row names it: the row never points at a partial
+    # file, and a file whose row is not updated is deleted below.
+    certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
+    written = certificate.pdf.name
     try:
-        with transaction.atomic():
-            # Only the certificate row, and in the mode that still lets other rows point at
-            # it: a plain FOR UPDATE with select_related would also lock the template
-            # version, and every learner completing a course meanwhile would wait for this
-            # render to finish, because inserting their certificate checks its foreign key to
-            # that version with a KEY SHARE lock.
-            certificate = (
-                Certificate.objects.select_for_update(of=("self",), no_key=True)
-                .select_related("template_version")
-                .filter(pk=certificate_id)
-                .first()
-            )
-            if certificate is None or certificate.status not in (
-                Certificate.Status.PENDING,
-                Certificate.Status.FAILED,
-            ):
-                return certificate
-            pdf_bytes = render_pdf(certificate)
-            previous = certificate.pdf.name
-            # Stored under a new key before the row names it: the row never points at a
-            # partial file, and a file whose row does not commit is deleted below.
-            certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf_bytes), save=False)
-            written.append(certificate.pdf.name)
-            certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-            certificate.status = Certificate.Status.READY
-            certificate.rendered_at = timezone.now()
-            certificate.error = ""
-            certificate.failed_attempts = 0
-            certificate.failing_since = None
-            certificate.retry_at = None
-            certificate.save()
-            if previous:
-                transaction.on_commit(lambda: delete_quietly(private_storage, previous))
+        recorded = _certificate_record_pdf(
+            certificate,
+            name=written,
+            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            # only a transaction of its own: never relax an outer one holding other writes
+            relaxed_commit=not connection.in_atomic_block,
+        )
     except BaseException:
-        for name in written:
-            delete_quietly(private_storage, name)
+        delete_quietly(private_storage, written)
         raise
-    return certificate
+    if recorded is None:  # revoked or finished meanwhile: this file is not needed
+        delete_quietly(private_storage, written)
+        return Certificate.objects.filter(pk=certificate_id).first()
+    return recorded
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's COMMIT returns before its WAL reaches the disk.
+
+    The worker then does not wait for a disk flush per certificate, and does not queue
+    its flushes in front of the learners' commits. What a database crash could lose is
+    the last fraction of a second of these updates, and that is safe to lose: the row is
+    still `pending`, so the sweep renders it again (the same PDF) and the orphan clean-up
+    removes the file. Nothing a learner or an officer wrote is ever committed this way.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@transaction.atomic
+def _certificate_record_pdf(
+    certificate: Certificate, *, name: str, sha256: str, relaxed_commit: bool
+) -> Certificate | None:
+    """Point the row at its new PDF, if it still wants one; None if it no longer does.
+
+    Only the certificate row is locked, in the mode that still lets other rows point at it
+    (FOR NO KEY UPDATE): inserting a certificate checks its foreign keys with KEY SHARE
+    locks, which this does not block.
+    """
+    if relaxed_commit:
+        _commit_without_waiting_for_disk()
+    row = (
+        Certificate.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk=certificate.pk, status__in=RENDERABLE)
+        .first()
+    )
+    if row is None:
+        return None
+    previous = row.pdf.name
+    row.pdf.name = name
+    row.pdf_sha256 = sha256
+    row.status = Certificate.Status.READY
+    row.rendered_at = timezone.now()
+    row.error = ""
+    row.failed_attempts = 0
+    row.failing_since = None
+    row.retry_at = None
+    row.save(update_fields=RENDER_FIELDS)
+    if previous and previous != name:
+        transaction.on_commit(lambda: delete_quietly(private_storage, previous))
+    row.template_version = certificate.template_version  # already loaded; saves a query
+    return row
 
 
 @transaction.atomic

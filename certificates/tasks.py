@@ -66,6 +66,7 @@ def cleanup_certificate_files() -> int:
 def _prepare_pdf_rendering(**kwargs) -> None:
     """Load fonts and parse the stylesheet when a worker process starts, not in its first task."""
     pdf.font_config_and_css()
+    pdf._user_agent_stylesheet()
 
 
 @worker_process_shutdown.connect

@@ -1,5 +1,6 @@
 """Certificates: issued at completion, rendered by the task, frozen, verifiable, revocable."""
 
+import datetime
 import hashlib
 import re
 import subprocess
@@ -549,3 +550,185 @@ def test_a_worker_says_at_start_when_harfbuzz_subset_is_missing(installed, monke
         worker_init.send(sender=None)
     warned = [r.getMessage() for r in caplog.records if "libharfbuzz-subset0" in r.getMessage()]
     assert len(warned) == (0 if installed else 1)
+
+
+def _pending_certificate(learner, course) -> Certificate:
+    return Certificate.objects.create(
+        user=learner,
+        course=course,
+        number=f"HVS-2026-{800001 + Certificate.objects.count()}",
+        full_name=learner.full_name,
+        course_title=course.title,
+        completed_on=datetime.date(2026, 1, 5),
+        template_version=services._current_template_version(),
+    )
+
+
+def test_a_certificate_revoked_while_it_renders_stays_revoked_and_keeps_no_file(
+    learner, course, monkeypatch, settings
+):
+    """The render runs with no row locked, so a revocation can land meanwhile: the
+    render then records nothing and removes the file it wrote."""
+    certificate = _pending_certificate(learner, course)
+    real_render = services.render_pdf
+
+    def revoked_meanwhile(row):
+        services.certificate_revoke(certificate=row, reason="Cấp nhầm người")
+        return real_render(row)
+
+    monkeypatch.setattr(services, "render_pdf", revoked_meanwhile)
+    services.certificate_render(certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked" and not certificate.pdf and not certificate.pdf_sha256
+    assert not list((settings.PRIVATE_MEDIA_ROOT / "certificates").rglob("*.pdf"))
+
+
+def test_two_runs_of_one_render_record_one_file_and_leave_no_other(
+    learner, course, monkeypatch, settings
+):
+    """A redelivered task rendering at the same time as the first copy: one file is
+    recorded (its hash matching), the other copy's file is deleted."""
+    certificate = _pending_certificate(learner, course)
+    real_render = services.render_pdf
+    nested = []
+
+    def another_copy_finishes_first(row):
+        if not nested:
+            nested.append("rendering")
+            nested.append(services.certificate_render(certificate_id=row.pk))
+        return real_render(row)
+
+    monkeypatch.setattr(services, "render_pdf", another_copy_finishes_first)
+    services.certificate_render(certificate_id=certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == "ready" and certificate.pdf.name == nested[1].pdf.name
+    files = list((settings.PRIVATE_MEDIA_ROOT / "certificates").rglob("*.pdf"))
+    assert [f.name for f in files] == [certificate.pdf.name.rsplit("/", 1)[1]]
+    assert hashlib.sha256(files[0].read_bytes()).hexdigest() == certificate.pdf_sha256
+
+
+# Two connections, so real commits.
+@pytest.mark.usefixtures("migrated_db")
+def test_an_officer_revoking_a_certificate_being_rendered_does_not_wait(learner, monkeypatch):
+    """No row is locked while WeasyPrint works: revoking that very certificate from
+    another connection goes through at once (it used to wait for the whole render)."""
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock modes are PostgreSQL's; SQLite locks the whole database")
+    course = make_course(lessons=1, slug="khoa-thu-hoi")
+    certificate = _pending_certificate(learner, course)
+    outcome = {}
+
+    def officer_revokes() -> None:
+        try:
+            with transaction.atomic():
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                services.certificate_revoke(certificate=certificate, reason="Cấp nhầm người")
+            outcome["revoked"] = True
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = repr(error)
+        finally:
+            connections.close_all()
+
+    real_render = services.render_pdf
+
+    def render_while_an_officer_revokes(row):
+        import threading
+
+        assert not connection.in_atomic_block  # no transaction open around the render
+        thread = threading.Thread(target=officer_revokes)
+        thread.start()
+        thread.join(timeout=10)
+        return real_render(row)
+
+    monkeypatch.setattr(services, "render_pdf", render_while_an_officer_revokes)
+    services.certificate_render(certificate_id=certificate.pk)
+    assert outcome == {"revoked": True}
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked" and not certificate.pdf
+
+
+def test_the_small_user_agent_stylesheet_prints_the_same_page(learner, course, tmp_path):
+    """certificates.pdf styles the page from a few browser defaults, not WeasyPrint's
+    whole HTML stylesheet: the printed page must be the same, pixel for pixel."""
+    from django.conf import settings
+    from weasyprint import HTML
+
+    from certificates import pdf
+
+    certificate = _pending_certificate(learner, course)
+    certificate.full_name = "Tôn Nữ Hoàng Hạnh Phúc Đặng Ngọc Bảo Trâm Lê Quang Minh Khôi " * 2
+    font_config, css = pdf.font_config_and_css()
+    full_defaults = HTML(
+        string=pdf.certificate_html(certificate),
+        base_url=str(settings.BASE_DIR),
+        url_fetcher=pdf._url_fetcher(),
+    ).write_pdf(stylesheets=[css], font_config=font_config)
+    pages = {}
+    for label, data in (("ours", pdf.render_pdf(certificate)), ("full", full_defaults)):
+        (tmp_path / f"{label}.pdf").write_bytes(data)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "100", "-singlefile", tmp_path / f"{label}.pdf"]
+            + [tmp_path / label],
+            check=True,
+        )
+        pages[label] = (tmp_path / f"{label}.png").read_bytes()
+    assert pages["ours"] == pages["full"]
+
+
+def test_the_qr_png_has_exactly_segnos_modules():
+    """Pillow writes the QR image; it must be segno's code, module for module."""
+    import base64
+    import io
+
+    import segno
+    from PIL import Image
+
+    from certificates import pdf
+
+    url = "https://hocvuso.gov.vn/xac-minh/" + new_token() + "/"
+
+    def pixels(uri):
+        image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        return image.size, image.convert("L").tobytes()
+
+    reference = segno.make(url, error="m", micro=False, mask=pdf.QR_MASK)
+    assert pixels(pdf._qr_png(url)) == pixels(reference.png_data_uri(scale=4, border=2))
+
+
+# Real transactions: the relaxed commit applies only to a transaction of the render's own.
+@pytest.mark.usefixtures("migrated_db")
+def test_the_worker_records_a_pdf_without_waiting_for_the_disk_but_learners_do(
+    learner, units, monkeypatch
+):
+    """Only the worker's short recording transaction commits asynchronously (safe: a lost
+    update leaves the row pending for the sweep); a learner's issuing commit never does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    course = make_course(lessons=1, slug="khoa-ghi-nhanh")
+    certificate = _pending_certificate(learner, course)
+    with CaptureQueriesContext(connection) as rendering:
+        services.certificate_render(certificate_id=certificate.pk)
+    sql = [query["sql"] for query in rendering.captured_queries]
+    relaxed = next(i for i, q in enumerate(sql) if "synchronous_commit TO OFF" in q)
+    update = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "certificates_certificate"'))
+    assert relaxed < update
+
+    other = User.objects.create_user(phone="0988777001", password="x", full_name="Lê Văn Tám")
+    monkeypatch.setattr(services, "_queue_render", lambda certificate: None)  # the issue alone
+    with CaptureQueriesContext(connection) as issuing:
+        services.certificate_issue(enrollment=Enrollment.objects.create(user=other, course=course))
+    assert not [q for q in issuing.captured_queries if "synchronous_commit" in q["sql"]]
+
+    # Called inside someone else's transaction, it leaves that transaction's commit alone.
+    from django.db import transaction
+
+    again = _pending_certificate(other, make_course(lessons=1, slug="khoa-long-nhau"))
+    with transaction.atomic(), CaptureQueriesContext(connection) as nested:
+        services.certificate_render(certificate_id=again.pk)
+    assert not [q for q in nested.captured_queries if "synchronous_commit" in q["sql"]]
