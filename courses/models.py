@@ -18,6 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import LessonStreamBlock
+from .restrictions import CachedViewRestrictionsMixin
 
 
 class CompetenceDomain(models.Model):
@@ -50,7 +51,7 @@ class BasicSkill(models.Model):
         return self.name
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(CachedViewRestrictionsMixin, Page):
     """The catalogue: every live course below it, as cards."""
 
     intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
@@ -71,7 +72,7 @@ class CourseIndexPage(Page):
         verbose_name = _("danh mục khoá học")
 
 
-class CoursePage(Page):
+class CoursePage(CachedViewRestrictionsMixin, Page):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Mới bắt đầu")
         BASIC = "basic", _("Cơ bản")
@@ -134,7 +135,7 @@ class CoursePage(Page):
         verbose_name = _("khoá học")
 
 
-class LessonPage(Page):
+class LessonPage(CachedViewRestrictionsMixin, Page):
     summary = models.CharField(_("tóm tắt"), max_length=250, blank=True)
     body = StreamField(LessonStreamBlock(), verbose_name=_("nội dung bài học"))
 

@@ -97,18 +97,20 @@ def _steps_from_pages(pages) -> list[Step]:
 OUTLINE_CACHE_SECONDS = 300
 
 
-def outline_cache_key(course_path: str) -> str:
-    return f"course-outline:{course_path}"
+def outline_cache_key(course_path: str, course_url_path: str) -> str:
+    return f"course-outline:{course_path}:{course_url_path}"
 
 
-def course_family(*, course_path: str) -> list[Page]:
+def course_family(*, course_path: str, course_url_path: str) -> list[Page]:
     """The course page and its live steps in tree order, light pages only.
 
-    Every learner of a course sees the same outline, so it is cached; publishing,
-    unpublishing, moving or deleting a page drops the entry (courses/signals.py),
-    and it expires on its own after a few minutes in any case.
+    Every learner of a course sees the same outline, so it is cached. The key holds the
+    course's URL path as well as its tree position: renaming or moving any ancestor
+    (the catalogue) gives the course a new URL path, so no outline with old step links
+    is read again. Publishing, unpublishing, moving or deleting the course or a step
+    drops the entry after commit (courses/signals.py); it expires in a few minutes anyway.
     """
-    key = outline_cache_key(course_path)
+    key = outline_cache_key(course_path, course_url_path)
     family = cache.get(key)
     if family is None:
         depth = len(course_path) // Page.steplen
@@ -125,7 +127,9 @@ def course_family(*, course_path: str) -> list[Page]:
 
 def course_steps(*, course: CoursePage) -> list[Step]:
     """The live child pages of a course in tree order."""
-    return _steps_from_pages(course_family(course_path=course.path)[1:])
+    return _steps_from_pages(
+        course_family(course_path=course.path, course_url_path=course.url_path)[1:]
+    )
 
 
 PROGRESS_CACHE_SECONDS = 300
@@ -187,7 +191,8 @@ def step_context(*, step: Page, user) -> dict:
     The course and its steps come from the outline cache, found through the tree path.
     """
     parent_path = step.path[: -Page.steplen]
-    family = course_family(course_path=parent_path)
+    parent_url_path = step.url_path[: step.url_path.rstrip("/").rfind("/") + 1]
+    family = course_family(course_path=parent_path, course_url_path=parent_url_path)
     if not family or family[0].path != parent_path or not family[0].live:
         return {"course": None, "progress": None}
     course, siblings = family[0], family[1:]

@@ -8,3 +8,4 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import sites  # noqa: F401  (connects the site cache's receivers)

@@ -8,11 +8,12 @@ from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
 from courses import selectors as course_selectors
+from courses.restrictions import CachedViewRestrictionsMixin
 
 ROUTE_TYPE_CACHE_SECONDS = 60 * 60
 
 
-class HomePage(Page):
+class HomePage(CachedViewRestrictionsMixin, Page):
     """The site's front page: what Học vụ số is, and where to start."""
 
     intro = RichTextField(_("giới thiệu"), blank=True)

@@ -16,6 +16,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from courses.restrictions import CachedViewRestrictionsMixin
+
 from .forms import QuizPageForm
 
 
@@ -30,7 +32,7 @@ class AnswerReveal(models.TextChoices):
     NEVER = "never", _("Không bao giờ hiện đáp án đúng")
 
 
-class QuizPage(Page):
+class QuizPage(CachedViewRestrictionsMixin, Page):
     intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
     pass_mark = models.PositiveSmallIntegerField(
         _("điểm đạt (%)"), default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
