@@ -1,7 +1,6 @@
 """The cache rule (README "Caches"): a cached value is keyed by what it depends on and
 dropped after commit, so a page never shows what the database no longer says."""
 
-import pytest
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
 
