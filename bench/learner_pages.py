@@ -179,6 +179,8 @@ print("BENCH_JSON " + json.dumps(out))
 # The plain site's settings: its own production settings, on loopback, static files
 # served from the app folders (no collectstatic needed for one page).
 PLAIN_LOCAL_SETTINGS = """
+from .base import STORAGES
+
 SECRET_KEY = "plain-bench-only-%s"
 ALLOWED_HOSTS = ["127.0.0.1"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -442,9 +444,9 @@ def setup_ours(args, env: dict) -> dict:
         text=True,
     )
     try:
-        run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 400, "migrate")
-        run([*manage, "load_units", *skip], env, 120, "load_units")
-        run([*manage, "seed_demo", *skip], env, 120, "seed_demo")
+        run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 900, "migrate")
+        run([*manage, "load_units", *skip], env, 300, "load_units")
+        run([*manage, "seed_demo", *skip], env, 400, "seed_demo")
         static_out, _ = static_job.communicate(timeout=300)
     finally:
         if static_job.poll() is None:
@@ -453,7 +455,7 @@ def setup_ours(args, env: dict) -> dict:
     if static_job.returncode != 0:
         raise SystemExit(f"collectstatic: exit {static_job.returncode}\n{static_out[-3000:]}")
     info = snippet_json(
-        run([*manage, "shell", "-c", SETUP_SNIPPET], env, 120, "10-step course + session")
+        run([*manage, "shell", "-c", SETUP_SNIPPET], env, 300, "10-step course + session")
     )
     log(f"  learner {info['user']} enrolled, {info['done']}/{info['steps']} steps done")
     return info
@@ -470,7 +472,7 @@ def setup_plain(tmp: Path) -> tuple[Path, dict]:
         "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
     }
     env.pop("DATABASE_URL", None)
-    run([str(WAGTAIL), "start", "plainsite", str(folder)], env, 120, "wagtail start")
+    run([str(WAGTAIL), "start", "plainsite", str(folder)], env, 300, "wagtail start")
     (folder / "plainsite" / "settings" / "local.py").write_text(
         PLAIN_LOCAL_SETTINGS % os.getpid(), encoding="utf-8"
     )
@@ -481,7 +483,7 @@ def setup_plain(tmp: Path) -> tuple[Path, dict]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=400,
     )
     if done.returncode != 0:
         raise SystemExit(f"plain migrate: exit {done.returncode}\n{done.stderr[-3000:]}")
@@ -556,7 +558,7 @@ def count_queries(env: dict, targets: list, session: str) -> dict:
     pages = [(name, path) for name, client, path in targets if client.cookies]
     profile_env = {**env, "BENCH_PAGES": json.dumps(pages), "BENCH_SESSION": session}
     return snippet_json(
-        run([str(PY), "manage.py", "shell", "-c", PROFILE_SNIPPET], profile_env, 180, "queries")
+        run([str(PY), "manage.py", "shell", "-c", PROFILE_SNIPPET], profile_env, 300, "queries")
     )
 
 

@@ -62,3 +62,35 @@ def test_a_renamed_home_page_title_shows_at_once(client, db, django_capture_on_c
     home.title = "Trang chủ mới của Học vụ số"
     _publish(home, django_capture_on_commit_callbacks)
     assert "Trang chủ mới của Học vụ số" in client.get("/").content.decode()
+
+
+def _spare_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_with_the_cache_down_a_learner_stays_logged_in(client, learner, settings):
+    """Sessions are cached_db: the database is the truth, a dead Redis is only a miss."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "learning.cache.TolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_spare_port()}/0",  # nobody listens there
+        }
+    }
+    client.force_login(learner)
+    response = client.get(reverse("learning:my_learning"))
+    assert response.status_code == 200
+    assert 'action="/dang-xuat/"' in response.content.decode()
+
+
+def test_a_log_out_ends_the_cached_session_too(client, learner):
+    client.force_login(learner)
+    assert client.get(reverse("learning:my_learning")).status_code == 200  # session now cached
+    old_session = client.cookies["sessionid"].value
+    client.post(reverse("accounts:logout"))
+    client.cookies["sessionid"] = old_session
+    response = client.get(reverse("learning:my_learning"))
+    assert response.status_code == 302 and "dang-nhap" in response["Location"]
