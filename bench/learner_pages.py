@@ -1,28 +1,29 @@
 #!/usr/bin/env python
-"""Throughput and wire weight of the pages a logged-in learner reads.
+"""Server CPU per request of the pages a logged-in learner reads, against a plain Wagtail page.
 
-    .venv/bin/python bench/learner_pages.py [--requests N] [--concurrency C]
+    .venv/bin/python bench/learner_pages.py [--requests N] [--database-url URL] [--redis-url URL]
 
-What it does, each run from scratch (nothing in the repository is written):
+Issue 12, point 1: lesson, course, quiz landing, catalogue and "my learning" each cost
+at most the server CPU per request of a plain Wagtail page, measured side by side in
+one run, and at most 4 queries when warm. Each run from scratch, one function a phase:
 
-1. Creates a fresh PostgreSQL database (hocvuso_bench, dropped first if it exists)
-   and prepares it with the production settings: migrate, load_units, seed_demo,
-   collectstatic (into a temporary STATIC_ROOT).
-2. Adds a 10-step course (9 lessons reusing demo lesson bodies + the quiz of demo
-   course 03), enrols the demo learner +84912000001 with 3 steps done, and creates
-   a server-side session for that learner. The session key is sent as the
-   `sessionid` cookie by the client itself: production sets SESSION_COOKIE_SECURE,
-   and a raw HTTP client sends a cookie header regardless of the Secure flag.
-3. Starts gunicorn (sync workers) on a free loopback port.
-4. Load: for the home page (baseline, a plain Wagtail page), the 10-step course
-   page and one of its lessons, each requested as the learner: a warm-up, then
-   N requests from C client threads. Prints requests/s, median and p95 latency,
-   and each page's requests/s relative to the home page (target: lesson ≥ 0.6×).
-5. Wire weight of the lesson page: gzip size of the HTML plus the CSS and JS it
-   links (images excluded). Target: ≤ 15 KB.
-6. Queries per page and in-process render time (Django test client, same DB),
-   to tell where server time goes.
-7. Stops gunicorn, drops the database, removes the temporary directory.
+1. setup_ours: a fresh PostgreSQL database (dropped first if it exists) prepared with
+   the production settings (migrate, load_units, seed_demo, collectstatic into a temp
+   STATIC_ROOT); a 10-step course (9 demo lessons + the quiz of demo course 03), the demo
+   learner +84912000001 enrolled with 3 steps done, and a server-side session for them.
+   The client sends it as the `sessionid` cookie (the Secure flag is a browser rule).
+2. setup_plain: `wagtail start` of the installed Wagtail into the temp folder (its own
+   project template, SQLite, its production settings), migrated: the plain page.
+3. start_servers: gunicorn -w 2 (sync) for each, on free loopback ports.
+4. check_pages: each page answers 200, ours to the logged-in, enrolled learner.
+5. measure: N requests per page at 1 connection, in interleaved rounds (plain page
+   first in each); requests/s, p50, p95, and CPU ms/request of the gunicorn workers
+   (user + system time from /proc; the client, PostgreSQL and Redis not included).
+6. count_queries: queries per warm page in-process (Django test client, same database
+   and cache); BENCH_PROFILE=1 also prints a cProfile of each page (top functions).
+7. report: per page the ratio to the plain page and MET / NOT MET (CPU ≤ 1.0× plain
+   and ≤ 4 queries); wire weight of the lesson page (HTML + CSS/JS, gzip).
+8. cleanup: servers stopped, database dropped, Redis database flushed, temp dir removed.
 
 Everything is bounded: each subprocess has a timeout, each load phase a deadline.
 """
@@ -34,7 +35,6 @@ import json
 import math
 import os
 import platform
-import re
 import shlex
 import shutil
 import signal
@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -63,13 +64,15 @@ from common import (
 )
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-DB_NAME = "hocvuso_bench"
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+WAGTAIL = ROOT / ".venv" / "bin" / "wagtail"
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hocvuso_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 LEARNER_PHONE = "0912000001"  # seed_demo's first learner, +84912000001
-LESSON_TARGET_RATIO = 0.6
+CPU_TARGET_RATIO = 1.0  # CPU per request of a learner page / of the plain Wagtail page
+MAX_QUERIES = 4
 WIRE_TARGET_KB = 15.0
-PHASE_DEADLINE_S = 25.0  # per page: the load phase stops after 3 × this at most
+PLAIN = "plain Wagtail"
+PHASE_DEADLINE_S = 30.0  # per page and round at most
 
 # Run by `manage.py shell -c` in the bench database: the 10-step course, the
 # learner's progress, a session; prints one JSON line.
@@ -117,6 +120,8 @@ session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 
+quiz = next(s for s in steps if not isinstance(s, LessonPage))
+
 def rel(page):
     url = page.get_url()
     return "/" + url.split("://", 1)[1].split("/", 1)[1] if "://" in url else url
@@ -125,6 +130,9 @@ print("BENCH_JSON " + json.dumps({
     "home": rel(HomePage.objects.get()),
     "course": rel(course),
     "lesson": rel(target),
+    "quiz": rel(quiz),
+    "catalogue": rel(seed.catalogue_page()),
+    "my_learning": reverse("learning:my_learning"),
     "lesson_title": target.title,
     "steps": len(steps),
     "done": 3,
@@ -135,74 +143,49 @@ print("BENCH_JSON " + json.dumps({
 }))
 """.replace("LEARNER_PHONE", LEARNER_PHONE)
 
-# Queries and in-process time per page, through the test client (same DB, same settings).
+# Queries per warm page through the test client (same DB, same settings); with
+# BENCH_PROFILE=1 a cProfile of 20 requests of each page, top functions by own time.
 PROFILE_SNIPPET = r"""
-import json, os, statistics, time
+import cProfile, io, json, os, pstats
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 pages = json.loads(os.environ["BENCH_PAGES"])
 client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip")
 client.cookies["sessionid"] = os.environ["BENCH_SESSION"]
-captured = []
-
-def timed(execute, sql, params, many, context):
-    t0 = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        captured.append((sql, time.perf_counter() - t0))
-
 out = {}
 for name, path in pages:
     client.get(path)
     client.get(path)
-    times, sql_times, counts = [], [], []
-    for _ in range(20):
-        captured.clear()
-        t0 = time.perf_counter()
-        with connection.execute_wrapper(timed):
-            response = client.get(path)
-        times.append(time.perf_counter() - t0)
-        sql_times.append(sum(t for _sql, t in captured))
-        counts.append(len(captured))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
     out[name] = {
         "status": response.status_code,
-        "queries": max(counts),
-        "sql_ms": 1000 * statistics.median(sql_times),
-        "median_ms": 1000 * statistics.median(times),
-        "sql": [sql[:160] for sql, _t in captured],
+        "queries": len(queries),
+        "sql": [q["sql"][:160] for q in queries.captured_queries],
     }
+    if os.environ.get("BENCH_PROFILE"):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(20):
+            client.get(path)
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(12)
+        out[name]["profile"] = text.getvalue()
 print("BENCH_JSON " + json.dumps(out))
 """
 
+# The plain site's settings: its own production settings, on loopback, static files
+# served from the app folders (no collectstatic needed for one page).
+PLAIN_LOCAL_SETTINGS = """
+from .base import STORAGES
 
-def system_check(manage: list, env: dict) -> list[str]:
-    """`manage.py check` with the production settings on PostgreSQL; the error ids, printed."""
-    done = subprocess.run(
-        [*manage, "check", "--database", "default"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if done.returncode == 0:
-        log("  manage.py check              OK")
-        return []
-    found = [
-        (match.group(1), line.strip())
-        for line in done.stderr.splitlines()
-        if (match := re.search(r"\((\w+\.[EW]\d+)\)", line))
-    ]
-    ids = sorted({check_id for check_id, _line in found})
-    log(
-        f"  ! manage.py check fails with the production settings on PostgreSQL: "
-        f"{len(found)} x {', '.join(ids) or '?'} -> commands run with --skip-checks"
-    )
-    first = found[0][1] if found else (done.stderr.strip().splitlines() or ["?"])[-1]
-    log(f"    e.g. {first.strip()[:160]}")
-    return ids or ["?"]
+SECRET_KEY = "plain-bench-only-%s"
+ALLOWED_HOSTS = ["127.0.0.1"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+"""
 
 
 def free_port() -> int:
@@ -236,9 +219,9 @@ def decoded(headers: dict, body: bytes) -> bytes:
 class Client:
     """Headers of a logged-in phone browser: the session cookie, then the CSRF cookie it is given."""
 
-    def __init__(self, port: int, session_key: str):
+    def __init__(self, port: int, session_key: str | None = None):
         self.port = port
-        self.cookies = {"sessionid": session_key}
+        self.cookies = {"sessionid": session_key} if session_key else {}
 
     def headers(self, gzip_ok: bool = True) -> dict:
         headers = {
@@ -390,313 +373,315 @@ class AssetLinks(HTMLParser):
             self.images += 1
 
 
-# --- main ---------------------------------------------------------------------------
+# --- phases -------------------------------------------------------------------------
 
 
-def main() -> int:
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    error_log: Path
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="requests per page (default 400)")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument(
-        "--rounds", type=int, default=4, help="interleaved rounds the requests are split into"
-    )
+    parser.add_argument("--requests", type=int, default=300, help="requests per page (300)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--database-url", default=DATABASE_URL, help="dropped and recreated")
+    parser.add_argument("--redis-url", default=REDIS_URL, help="this Redis database is flushed")
     parser.add_argument("--keep", action="store_true", help="keep the database after the run")
     args = parser.parse_args()
-    if not (
-        1 <= args.requests <= 20000
-        and 1 <= args.concurrency <= 64
-        and 1 <= args.workers <= 16
-        and 1 <= args.rounds <= 50
-    ):
-        parser.error("--requests 1..20000, --concurrency 1..64, --workers 1..16, --rounds 1..50")
+    if not (1 <= args.requests <= 20000 and 1 <= args.rounds <= 50 and 1 <= args.workers <= 16):
+        parser.error("--requests 1..20000, --rounds 1..50, --workers 1..16")
+    args.db_name = args.database_url.rsplit("/", 1)[1]
+    return args
 
-    started = time.monotonic()
-    log("== Học vụ số: learner pages benchmark")
+
+def print_header(args) -> None:
+    log("== Học vụ số: learner pages against a plain Wagtail page")
     log(f"command:  (cd {os.getcwd()} && {shlex.join([sys.executable, *sys.argv])})")
+    log(f"date:     {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     log(
-        f"params:   requests={args.requests} concurrency={args.concurrency} "
-        f"gunicorn workers={args.workers} (sync)"
+        f"params:   requests={args.requests} per page at 1 connection, rounds={args.rounds}, "
+        f"gunicorn workers={args.workers} (sync), database {args.db_name}, Redis {args.redis_url}"
     )
     log(
         f"machine:  nproc={os.cpu_count()} (usable {len(os.sched_getaffinity(0))}), "
         f"CPU {cpu_model()}, {platform.system()} {platform.release()}"
     )
-    gunicorn_version = subprocess.run(
+    gunicorn = subprocess.run(
         [str(GUNICORN), "--version"], capture_output=True, text=True, timeout=20
     ).stdout.strip()
+    import wagtail  # the bench runs with the project's Python
+
     log(
         f"software: Python {platform.python_version()}, PostgreSQL {server_version()}, "
-        f"{gunicorn_version}"
+        f"{gunicorn}, Wagtail {wagtail.__version__}"
     )
-
     if not (ROOT / "locale" / "en" / "LC_MESSAGES" / "django.mo").exists():
         log("compiling messages (make messages)")
         subprocess.run(["make", "-C", str(ROOT), "messages"], check=True, timeout=120)
 
-    tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-"))
-    env = production_env(tmp, database_url=DATABASE_URL, redis_url=REDIS_URL)
+
+def setup_ours(args, env: dict) -> dict:
+    """The bench database, production-prepared, with the learner's course and session."""
     manage = [str(PY), "manage.py"]
-    proc: subprocess.Popen | None = None
-    static_job: subprocess.Popen | None = None
-    db_created = False
+    log(f"\n== setup: our site (database {args.db_name})")
+    admin_sql(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
+    admin_sql(f'CREATE DATABASE "{args.db_name}"')
+    redis_flush(args.redis_url)
+    # System checks run in the test suite and `make check-deploy`; here they would only
+    # add a Django start per command on a busy machine.
+    skip = ["--skip-checks"]
+    # collectstatic needs no database: run it beside migrate (two cores).
+    static_job = subprocess.Popen(
+        [*manage, "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        log(f"\n== setup (database {DB_NAME}, temp dir {tmp})")
-        admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{DB_NAME}"')
-        db_created = True
-        redis_flush(REDIS_URL)
-        # The shipped production settings fail Django's system checks on PostgreSQL
-        # (postgres.E005: wagtailsearch's SearchVectorField/GinIndex want
-        # 'django.contrib.postgres' in INSTALLED_APPS). Settings are not ours to
-        # change: report the check, then run the commands with --skip-checks.
-        check_errors = system_check(manage, env)
-        skip = ["--skip-checks"] if check_errors else []
-        # collectstatic needs no database: run it beside migrate (two cores).
-        static_started = time.monotonic()
-        static_job = subprocess.Popen(
-            [*manage, "collectstatic", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 240, "migrate")
-        run([*manage, "load_units", *skip], env, 120, "load_units")
-        run([*manage, "seed_demo", *skip], env, 120, "seed_demo")
-        try:
-            static_out, _ = static_job.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            raise SystemExit("collectstatic: timed out") from None
-        if static_job.returncode != 0:
-            raise SystemExit(f"collectstatic: exit {static_job.returncode}\n{static_out[-3000:]}")
-        log(f"  {'collectstatic (in parallel)':<28} {time.monotonic() - static_started:6.1f}s")
-        info = snippet_json(
-            run([*manage, "shell", "-c", SETUP_SNIPPET], env, 120, "10-step course + session")
-        )
-        log(
-            f"  learner {info['user']} enrolled, {info['done']}/{info['steps']} steps done; "
-            f"session created server-side"
-        )
-
-        port = free_port()
-        log(f"\n== gunicorn: {args.workers} sync workers on 127.0.0.1:{port}")
-        error_log = tmp / "gunicorn.log"
-        proc = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "learning.wsgi",
-                "-w",
-                str(args.workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--error-logfile",
-                str(error_log),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log(f"  answering after {wait_until_up(port, proc):.1f}s")
-
-        client = Client(port, info["session"])
-        pages = [
-            ("home (baseline)", info["home"]),
-            ("course, 10 steps", info["course"]),
-            ("lesson, step 4/10", info["lesson"]),
-        ]
-
-        # Warm up, and check each page is really served to the logged-in, enrolled learner.
-        log("\n== warm-up and checks")
-        html_sizes = {}
-        for name, path in pages:
-            status, headers, body, _c = client.get(path)
-            text = decoded(headers, body).decode("utf-8", "replace")
-            if status != 200:
-                raise SystemExit(f"{name} {path}: HTTP {status}")
-            if f'action="{info["logout_url"]}"' not in text:
-                raise SystemExit(
-                    f"{name} {path}: not logged in (no log-out form); session not accepted"
-                )
-            if name.startswith("lesson") and f'action="{info["complete_url"]}"' not in text:
-                raise SystemExit(f"{name}: no 'complete' form, learner not seen as enrolled")
-            html_sizes[name] = (len(body), len(text.encode()), headers.get("content-encoding", "-"))
-            warm = hammer(client, path, 6 * args.concurrency, args.concurrency, 20)
-            if warm["failures"]:
-                raise SystemExit(f"{name}: warm-up failures {sorted(set(warm['failures']))}")
-            log(
-                f"  {name:<18} {path}  HTTP 200, logged in, "
-                f"{len(warm['latencies'])} warm-up requests"
-            )
-
-        rounds = max(1, min(args.rounds, args.requests))
-        log(
-            f"\n== load: {args.requests} requests per page, {args.concurrency} client threads, "
-            f"in {rounds} interleaved rounds; load average before: "
-            + " ".join(f"{x:.2f}" for x in os.getloadavg())
-        )
-        if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
-            log(
-                "  ! the machine is busy before the load starts (other processes): "
-                "absolute figures are noisy, compare ratios and CPU/req, or rerun"
-            )
-        parts: dict[str, list] = {name: [] for name, _p in pages}
-        cpu: dict[str, float] = {name: 0.0 for name, _p in pages}
-        per_round = [args.requests // rounds + (i < args.requests % rounds) for i in range(rounds)]
-        load_deadline = time.monotonic() + PHASE_DEADLINE_S * len(pages)
-        for round_index, count in enumerate(per_round):
-            # Rotate the order so no page always runs first (or after the same one).
-            order = pages[round_index % len(pages) :] + pages[: round_index % len(pages)]
-            for name, path in order:
-                remaining = load_deadline - time.monotonic()
-                if remaining <= 1:
-                    break
-                cpu_before = worker_cpu_seconds(proc.pid)
-                parts[name].append(
-                    hammer(client, path, count, args.concurrency, min(remaining, PHASE_DEADLINE_S))
-                )
-                cpu[name] += worker_cpu_seconds(proc.pid) - cpu_before
-        results = {name: summarise(parts[name], cpu[name]) for name, _p in pages}
-        log(
-            "  load average after: "
-            + " ".join(f"{x:.2f}" for x in os.getloadavg())
-            + (
-                "  (stopped at the time limit: fewer requests than asked)"
-                if any(
-                    r["truncated"] or r["ok"] + r["failed"] < args.requests
-                    for r in results.values()
-                )
-                else ""
-            )
-        )
-
-        base = results[pages[0][0]]["rps"] or 1e-9
-        log("")
-        log(
-            f"{'page':<18} {'path':<58} {'ok/fail':>8} {'req/s':>7} {'median':>8} {'p95':>8} {'×home':>6} {'CPU/req':>8} {'html gz/raw':>13}"
-        )
-        for name, path in pages:
-            r = results[name]
-            gz, raw, enc = html_sizes[name]
-            size = (
-                f"{gz / 1024:.1f}/{raw / 1024:.1f}K" if enc == "gzip" else f"{raw / 1024:.1f}K raw"
-            )
-            log(
-                f"{name:<18} {path[:58]:<58} {r['ok']:>4}/{r['failed']:<3} {r['rps']:>7.1f} "
-                f"{r['median_ms']:>6.1f}ms {r['p95_ms']:>6.1f}ms {r['rps'] / base:>5.2f}× {r['cpu_ms']:>6.1f}ms {size:>13}"
-            )
-        for name, _path in pages:
-            r = results[name]
-            if r["failed"]:
-                log(f"  ! {name}: {r['failed']} failures: {', '.join(r['failures'])}")
-            if r["cookies"]:
-                names = ", ".join(f"{k} on {v}" for k, v in sorted(r["cookies"].items()))
-                log(f"  note {name}: Set-Cookie in responses: {names} of {r['ok']}")
-        log(
-            "  CPU/req: user+system CPU of the gunicorn workers per request (PostgreSQL, Redis "
-            "and the client threads not included); latencies include connecting (no keep-alive)"
-        )
-        ratio = results[pages[2][0]]["rps"] / base
-        log(
-            f"lesson / home requests/s = {ratio:.2f}× (target ≥ {LESSON_TARGET_RATIO}×): "
-            f"{'MET' if ratio >= LESSON_TARGET_RATIO else 'NOT MET'}"
-        )
-
-        # Wire weight of the lesson page, as a phone fetches it (gzip accepted).
-        log("\n== wire weight of the lesson page (gzip; images excluded)")
-        status, headers, body, _c = client.get(info["lesson"])
-        html = decoded(headers, body)
-        encoding = headers.get("content-encoding", "none")
-        html_gz = len(body) if encoding == "gzip" else len(gzip.compress(html, 6))
-        log(
-            f"  HTML  {info['lesson']}: Content-Encoding: {encoding}; "
-            f"{len(html) / 1024:.1f} KB raw, {html_gz / 1024:.1f} KB gzip"
-            + (
-                ""
-                if encoding == "gzip"
-                else "  ! NOT COMPRESSED by the server (gzip size computed here)"
-            )
-        )
-        links = AssetLinks()
-        links.feed(html.decode("utf-8", "replace"))
-        total_served, total_gz = (len(body), html_gz)
-        for href in links.assets:
-            if not href.startswith("/"):
-                log(f"  asset {href}: not on this site, skipped")
-                continue
-            a_status, a_headers, a_body, _c = client.get(href)
-            a_raw = decoded(a_headers, a_body)
-            a_enc = a_headers.get("content-encoding", "none")
-            a_gz = len(a_body) if a_enc == "gzip" else len(gzip.compress(a_raw, 6))
-            total_served += len(a_body)
-            total_gz += a_gz
-            log(
-                f"  asset {href}: HTTP {a_status}, Content-Encoding: {a_enc}; "
-                f"{len(a_raw) / 1024:.1f} KB raw, {a_gz / 1024:.1f} KB gzip"
-                + (
-                    ""
-                    if a_enc == "gzip"
-                    else f"  ! served uncompressed ({len(a_body) / 1024:.1f} KB on the wire)"
-                )
-                + f", cache-control: {a_headers.get('cache-control', '-')}"
-            )
-        log(f"  images on the page: {links.images} (excluded)")
-        log(
-            f"  total: {total_gz / 1024:.1f} KB with gzip everywhere (target ≤ {WIRE_TARGET_KB:.0f} KB: "
-            f"{'MET' if total_gz / 1024 <= WIRE_TARGET_KB else 'NOT MET'}); "
-            f"{total_served / 1024:.1f} KB as actually served"
-        )
-
-        # Where server time goes: queries and in-process time per page.
-        log("\n== server side, in-process (Django test client, same DB; 20 requests after warm-up)")
-        profile_env = {
-            **env,
-            "BENCH_PAGES": json.dumps(pages),
-            "BENCH_SESSION": info["session"],
-        }
-        profile = snippet_json(
-            run([*manage, "shell", "-c", PROFILE_SNIPPET], profile_env, 120, "profile")
-        )
-        log(f"  {'page':<18} {'status':>6} {'queries':>8} {'SQL ms':>8} {'median ms':>10}")
-        log("  (SQL ms: time inside cursor.execute, round trip included; the rest is Python)")
-        for name, _path in pages:
-            p = profile[name]
-            log(
-                f"  {name:<18} {p['status']:>6} {p['queries']:>8} {p['sql_ms']:>8.1f} {p['median_ms']:>10.1f}"
-            )
-        if os.environ.get("BENCH_SHOW_SQL"):
-            for name, _path in pages:
-                log(f"  -- {name}")
-                for sql in profile[name]["sql"]:
-                    log(f"     {sql}")
-        errors = error_log.read_text(errors="replace").strip() if error_log.exists() else ""
-        if errors:
-            log("\n== gunicorn error log (tail)\n" + errors[-1500:])
+        run([*manage, "migrate", "--no-input", "-v", "0", *skip], env, 900, "migrate")
+        run([*manage, "load_units", *skip], env, 300, "load_units")
+        run([*manage, "seed_demo", *skip], env, 400, "seed_demo")
+        static_out, _ = static_job.communicate(timeout=300)
     finally:
-        if static_job is not None and static_job.poll() is None:
+        if static_job.poll() is None:
             static_job.kill()
             static_job.wait(timeout=10)
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        if db_created and not args.keep:
-            try:
-                admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-                redis_flush(REDIS_URL)
-            except Exception as error:  # noqa: BLE001 - report, keep cleaning up
-                log(f"cleanup: {error}")
-        shutil.rmtree(tmp, ignore_errors=True)
+    if static_job.returncode != 0:
+        raise SystemExit(f"collectstatic: exit {static_job.returncode}\n{static_out[-3000:]}")
+    info = snippet_json(
+        run([*manage, "shell", "-c", SETUP_SNIPPET], env, 300, "10-step course + session")
+    )
+    log(f"  learner {info['user']} enrolled, {info['done']}/{info['steps']} steps done")
+    return info
+
+
+def setup_plain(tmp: Path) -> tuple[Path, dict]:
+    """`wagtail start` of the installed Wagtail, migrated; its folder and environment."""
+    log("\n== setup: the plain Wagtail site (`wagtail start plainsite`)")
+    folder = tmp / "plain"
+    folder.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "plainsite.settings.production",
+        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
+    }
+    env.pop("DATABASE_URL", None)
+    run([str(WAGTAIL), "start", "plainsite", str(folder)], env, 300, "wagtail start")
+    (folder / "plainsite" / "settings" / "local.py").write_text(
+        PLAIN_LOCAL_SETTINGS % os.getpid(), encoding="utf-8"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(PY), "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"plain migrate: exit {done.returncode}\n{done.stderr[-3000:]}")
+    log(f"  {'migrate (SQLite)':<28} {time.monotonic() - started:6.1f}s")
+    return folder, env
+
+
+def start_server(name: str, module: str, cwd: Path, env: dict, workers: int, tmp: Path) -> Server:
+    port = free_port()
+    error_log = tmp / f"gunicorn-{name}.log"
+    proc = subprocess.Popen(
+        [str(GUNICORN), module, "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        + ["--error-logfile", str(error_log), "--log-level", "warning"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = Server(name, proc, port, error_log)
     log(
-        f"\ngunicorn stopped, database {DB_NAME} "
+        f"  {name}: gunicorn -w {workers} on 127.0.0.1:{port}, answering after "
+        f"{wait_until_up(port, proc):.1f}s"
+    )
+    return server
+
+
+def check_pages(targets: list, info: dict) -> dict:
+    """Every page answers 200; ours to the logged-in learner. Returns the HTML sizes."""
+    log("\n== checks")
+    sizes = {}
+    for name, client, path in targets:
+        status, headers, body, _c = client.get(path)
+        text = decoded(headers, body).decode("utf-8", "replace")
+        if status != 200:
+            raise SystemExit(f"{name} {path}: HTTP {status}")
+        if name != PLAIN and f'action="{info["logout_url"]}"' not in text:
+            raise SystemExit(f"{name} {path}: not logged in (no log-out form)")
+        if name == "lesson" and f'action="{info["complete_url"]}"' not in text:
+            raise SystemExit(f"{name}: no 'complete' form, learner not seen as enrolled")
+        sizes[name] = len(body)
+        warm = hammer(client, path, 10, 1, 20)
+        if warm["failures"]:
+            raise SystemExit(f"{name}: warm-up failures {sorted(set(warm['failures']))}")
+        log(f"  {name:<14} {path}  HTTP 200" + ("" if name == PLAIN else ", logged in"))
+    return sizes
+
+
+def measure(args, targets: list, servers: dict) -> dict:
+    """N requests per page at 1 connection, in interleaved rounds; CPU from /proc."""
+    log(
+        f"\n== load: {args.requests} requests per page at 1 connection in {args.rounds} rounds; "
+        "load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
+    parts = {name: [] for name, _c, _p in targets}
+    cpu = dict.fromkeys(parts, 0.0)
+    per_round = [
+        args.requests // args.rounds + (i < args.requests % args.rounds) for i in range(args.rounds)
+    ]
+    for count in per_round:
+        for name, client, path in targets:
+            master = servers[name].proc.pid
+            before = worker_cpu_seconds(master)
+            parts[name].append(hammer(client, path, count, 1, PHASE_DEADLINE_S))
+            cpu[name] += worker_cpu_seconds(master) - before
+    log("  load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    return {name: summarise(parts[name], cpu[name]) for name in parts}
+
+
+def count_queries(env: dict, targets: list, session: str) -> dict:
+    log("\n== queries per warm page (in-process, Django test client, same database and cache)")
+    pages = [(name, path) for name, _client, path in targets if name != PLAIN]
+    profile_env = {**env, "BENCH_PAGES": json.dumps(pages), "BENCH_SESSION": session}
+    return snippet_json(
+        run([str(PY), "manage.py", "shell", "-c", PROFILE_SNIPPET], profile_env, 300, "queries")
+    )
+
+
+def report(results: dict, queries: dict, sizes: dict) -> None:
+    plain = results[PLAIN]
+    log("")
+    log(
+        f"{'page':<14} {'ok/fail':>8} {'req/s':>7} {'p50':>8} {'p95':>8} {'CPU/req':>9} "
+        f"{'×plain':>7} {'queries':>8} {'HTML gz':>8}  verdict"
+    )
+    for name, r in results.items():
+        ratio = r["cpu_ms"] / plain["cpu_ms"] if plain["cpu_ms"] else float("inf")
+        q = queries.get(name, {}).get("queries")
+        if name == PLAIN:
+            verdict = "(baseline, anonymous)"
+        else:
+            met = ratio <= CPU_TARGET_RATIO and q is not None and q <= MAX_QUERIES
+            verdict = "MET" if met else "NOT MET"
+        log(
+            f"{name:<14} {r['ok']:>4}/{r['failed']:<3} {r['rps']:>7.1f} {r['median_ms']:>6.1f}ms "
+            f"{r['p95_ms']:>6.1f}ms {r['cpu_ms']:>7.2f}ms {ratio:>6.2f}× "
+            f"{'-' if q is None else q:>8} {sizes.get(name, 0) / 1024:>7.1f}K  {verdict}"
+        )
+        if r["failed"]:
+            log(f"  ! {name}: {r['failed']} failures: {', '.join(r['failures'])}")
+    log(
+        f"  target per page: CPU/req ≤ {CPU_TARGET_RATIO:.1f}× the plain Wagtail page and "
+        f"≤ {MAX_QUERIES} queries warm. CPU/req = user+system time of the gunicorn workers "
+        "per request; latencies include connecting (no keep-alive)."
+    )
+    for name, found in queries.items():
+        if os.environ.get("BENCH_SHOW_SQL"):
+            log(f"  -- {name}")
+            for sql in found["sql"]:
+                log(f"     {sql}")
+        if found.get("profile"):
+            log(f"  -- cProfile of 20 requests of {name} (own time)")
+            log("\n".join("     " + line for line in found["profile"].splitlines()[:30]))
+
+
+def wire_weight(client: Client, path: str) -> None:
+    """gzip size of the lesson's HTML plus the CSS and JS it links (images excluded)."""
+    status, headers, body, _c = client.get(path)
+    html = decoded(headers, body)
+    total = len(body) if headers.get("content-encoding") == "gzip" else len(gzip.compress(html))
+    links = AssetLinks()
+    links.feed(html.decode("utf-8", "replace"))
+    for href in links.assets:
+        if href.startswith("/"):
+            _s, a_headers, a_body, _c = client.get(href)
+            raw = decoded(a_headers, a_body)
+            gzipped = a_headers.get("content-encoding") == "gzip"
+            total += len(a_body) if gzipped else len(gzip.compress(raw, 6))
+    log(
+        f"\nwire weight of the lesson page: {total / 1024:.1f} KB gzip with {len(links.assets)} "
+        f"CSS/JS files (target ≤ {WIRE_TARGET_KB:.0f} KB: "
+        f"{'MET' if total / 1024 <= WIRE_TARGET_KB else 'NOT MET'})"
+    )
+
+
+def stop(server: Server) -> None:
+    if server.proc.poll() is None:
+        os.killpg(server.proc.pid, signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait(timeout=5)
+    errors = (
+        server.error_log.read_text(errors="replace").strip() if server.error_log.exists() else ""
+    )
+    if errors:
+        log(f"\n== gunicorn error log of {server.name} (tail)\n" + errors[-1200:])
+
+
+def cleanup(args, servers: list, tmp: Path) -> None:
+    for server in servers:
+        stop(server)
+    if not args.keep:
+        try:
+            admin_sql(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
+            redis_flush(args.redis_url)
+        except Exception as error:  # noqa: BLE001 - report, keep cleaning up
+            log(f"cleanup: {error}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    args = parse_args()
+    started = time.monotonic()
+    print_header(args)
+    tmp = Path(tempfile.mkdtemp(prefix="hocvuso-bench-"))
+    env = production_env(tmp, database_url=args.database_url, redis_url=args.redis_url)
+    servers: list[Server] = []
+    try:
+        info = setup_ours(args, env)
+        plain_dir, plain_env = setup_plain(tmp)
+        log("\n== servers")
+        ours = start_server("ours", "learning.wsgi", ROOT, env, args.workers, tmp)
+        servers.append(ours)
+        plain = start_server("plain", "plainsite.wsgi", plain_dir, plain_env, args.workers, tmp)
+        servers.append(plain)
+        learner = Client(ours.port, info["session"])
+        targets = [
+            (PLAIN, Client(plain.port), "/"),
+            ("lesson", learner, info["lesson"]),
+            ("course", learner, info["course"]),
+            ("quiz landing", learner, info["quiz"]),
+            ("catalogue", learner, info["catalogue"]),
+            ("my learning", learner, info["my_learning"]),
+            ("home", learner, info["home"]),
+        ]
+        by_name = {name: (plain if name == PLAIN else ours) for name, _c, _p in targets}
+        sizes = check_pages(targets, info)
+        results = measure(args, targets, by_name)
+        queries = count_queries(env, targets, info["session"])
+        report(results, queries, sizes)
+        wire_weight(learner, info["lesson"])
+    finally:
+        cleanup(args, servers, tmp)
+    log(
+        f"\nservers stopped, database {args.db_name} "
         f"{'kept' if args.keep else 'dropped'}; total {time.monotonic() - started:.0f}s"
     )
     return 0

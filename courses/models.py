@@ -18,6 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import LessonStreamBlock
+from .restrictions import CachedViewRestrictionsMixin
 from .routing import DirectlyRouted
 
 
@@ -51,7 +52,7 @@ class BasicSkill(models.Model):
         return self.name
 
 
-class CourseIndexPage(DirectlyRouted, Page):
+class CourseIndexPage(DirectlyRouted, CachedViewRestrictionsMixin, Page):
     """The catalogue: every live course below it, as cards."""
 
     intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
@@ -72,7 +73,7 @@ class CourseIndexPage(DirectlyRouted, Page):
         verbose_name = _("danh mục khóa học")
 
 
-class CoursePage(DirectlyRouted, Page):
+class CoursePage(DirectlyRouted, CachedViewRestrictionsMixin, Page):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Mới bắt đầu")
         BASIC = "basic", _("Cơ bản")
@@ -135,7 +136,7 @@ class CoursePage(DirectlyRouted, Page):
         verbose_name = _("khóa học")
 
 
-class LessonPage(DirectlyRouted, Page):
+class LessonPage(DirectlyRouted, CachedViewRestrictionsMixin, Page):
     summary = models.CharField(_("tóm tắt"), max_length=250, blank=True)
     body = StreamField(LessonStreamBlock(), verbose_name=_("nội dung bài học"))
 

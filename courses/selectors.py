@@ -12,15 +12,15 @@ from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Page
 
 from accounts.collation import vietnamese
 
-from .models import CoursePage, Enrollment
+from .models import CoursePage, Enrollment, StepProgress
 
 
 @dataclass
@@ -97,18 +97,20 @@ def _steps_from_pages(pages) -> list[Step]:
 OUTLINE_CACHE_SECONDS = 300
 
 
-def outline_cache_key(course_path: str) -> str:
-    return f"course-outline:{course_path}"
+def outline_cache_key(course_path: str, course_url_path: str) -> str:
+    return f"course-outline:{course_path}:{course_url_path}"
 
 
-def course_family(*, course_path: str) -> list[Page]:
+def course_family(*, course_path: str, course_url_path: str) -> list[Page]:
     """The course page and its live steps in tree order, light pages only.
 
-    Every learner of a course sees the same outline, so it is cached; publishing,
-    unpublishing, moving or deleting a page drops the entry (courses/signals.py),
-    and it expires on its own after a few minutes in any case.
+    Every learner of a course sees the same outline, so it is cached. The key holds the
+    course's URL path as well as its tree position: renaming or moving any ancestor
+    (the catalogue) gives the course a new URL path, so no outline with old step links
+    is read again. Publishing, unpublishing, moving or deleting the course or a step
+    drops the entry after commit (courses/signals.py); it expires in a few minutes anyway.
     """
-    key = outline_cache_key(course_path)
+    key = outline_cache_key(course_path, course_url_path)
     family = cache.get(key)
     if family is None:
         depth = len(course_path) // Page.steplen
@@ -125,7 +127,9 @@ def course_family(*, course_path: str) -> list[Page]:
 
 def course_steps(*, course: CoursePage) -> list[Step]:
     """The live child pages of a course in tree order."""
-    return _steps_from_pages(course_family(course_path=course.path)[1:])
+    return _steps_from_pages(
+        course_family(course_path=course.path, course_url_path=course.url_path)[1:]
+    )
 
 
 PROGRESS_CACHE_SECONDS = 300
@@ -187,7 +191,8 @@ def step_context(*, step: Page, user) -> dict:
     The course and its steps come from the outline cache, found through the tree path.
     """
     parent_path = step.path[: -Page.steplen]
-    family = course_family(course_path=parent_path)
+    parent_url_path = step.url_path[: step.url_path.rstrip("/").rfind("/") + 1]
+    family = course_family(course_path=parent_path, course_url_path=parent_url_path)
     if not family or family[0].path != parent_path or not family[0].live:
         return {"course": None, "progress": None}
     course, siblings = family[0], family[1:]
@@ -264,62 +269,54 @@ def catalogue(
     """Live courses under a catalogue page, in Vietnamese alphabetical order, with progress.
 
     Courses in `due_dates` (course id -> due date: those assigned to the learner)
-    come first, soonest due first. A fixed number of queries, whatever the number
-    of courses.
+    come first, soonest due first. One query, whatever the number of courses.
     """
-    courses = list(
-        CoursePage.objects.live()
-        .child_of(index)
-        .select_related("cover_image")
-        .order_by(vietnamese("title"))
-    )
+    courses = CoursePage.objects.live().child_of(index).order_by(vietnamese("title"))
     return _cards(courses, user, due_dates or {})
 
 
-def _live_step_filter() -> Q:
-    return Q(steps_done__step__live=True)
+def _count(queryset) -> Subquery:
+    """The number of rows of `queryset` (filtered on OuterRef), as a subquery; 0 for none."""
+    counted = queryset.order_by().annotate(group=Value(1)).values("group")
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
-def _live_children_per_parent(courses: list[CoursePage]) -> dict[str, int]:
-    """Number of live child pages of each course, keyed by the course's tree path.
-
-    One query per tree depth among the courses (normally one).
-    """
-    counts: dict[str, int] = {}
-    for depth in {course.depth for course in courses}:
-        paths = [course.path for course in courses if course.depth == depth]
-        rows = (
-            Page.objects.live()
-            .filter(depth=depth + 1)
-            .annotate(parent_path=Substr("path", 1, depth * Page.steplen))
-            .filter(parent_path__in=paths)
-            .order_by()  # the tree's default ordering by path would split the groups
-            .values("parent_path")
-            .annotate(count=Count("id"))
-        )
-        counts.update({row["parent_path"]: row["count"] for row in rows})
-    return counts
-
-
-def _cards(courses: list[CoursePage], user, due_dates: Mapping[int, date]) -> list[CourseCard]:
-    step_counts = _live_children_per_parent(courses)
-    cards = [
-        CourseCard(course=c, total_steps=step_counts.get(c.path, 0), due_date=due_dates.get(c.pk))
-        for c in courses
-    ]
-    if user.is_authenticated and courses:
-        enrollments = {
-            e.course_id: e
-            for e in Enrollment.objects.filter(user=user, course__in=courses).annotate(
-                done=Count("steps_done", filter=_live_step_filter())
+def _with_progress(courses, user):
+    """The courses with their number of live steps and, for a learner, their enrolment:
+    subqueries of the one courses query, so a page costs one query for any number of courses."""
+    courses = courses.select_related("cover_image").annotate(
+        total_steps=_count(
+            Page.objects.filter(
+                live=True, depth=OuterRef("depth") + 1, path__startswith=OuterRef("path")
             )
-        }
-        for card in cards:
-            if enrollment := enrollments.get(card.course.pk):
-                card.enrolled = True
-                card.started_at = enrollment.started_at
-                card.done_steps = enrollment.done
-                card.completed = enrollment.completed_at is not None
+        )
+    )
+    if not user.is_authenticated:
+        return courses
+    mine = Enrollment.objects.filter(user=user, course=OuterRef("pk"))
+    return courses.annotate(
+        enrolled_at=Subquery(mine.values("started_at")[:1]),
+        completed_at=Subquery(mine.values("completed_at")[:1]),
+        done_steps=_count(
+            StepProgress.objects.filter(
+                enrollment__user=user, enrollment__course=OuterRef("pk"), step__live=True
+            )
+        ),
+    )
+
+
+def _cards(courses, user, due_dates: Mapping[int, date]) -> list[CourseCard]:
+    cards = []
+    for course in _with_progress(courses, user):
+        card = CourseCard(
+            course=course, total_steps=course.total_steps, due_date=due_dates.get(course.pk)
+        )
+        if getattr(course, "enrolled_at", None) is not None:
+            card.enrolled = True
+            card.started_at = course.enrolled_at
+            card.done_steps = course.done_steps
+            card.completed = course.completed_at is not None
+        cards.append(card)
     # Assigned courses first, soonest due first; the rest keep their order.
     return sorted(cards, key=lambda card: (not card.assigned, card.due_date or date.max))
 
@@ -344,11 +341,12 @@ def learner_course_cards(*, user, due_dates: Mapping[int, date] | None = None) -
     A fixed number of queries, whatever the number of courses.
     """
     due_dates = due_dates or {}
-    courses = list(
+    courses = (
         CoursePage.objects.live()
-        .filter(Q(enrollments__user=user) | Q(pk__in=list(due_dates)))
-        .distinct()
-        .select_related("cover_image")
+        .filter(
+            Q(pk__in=Enrollment.objects.filter(user=user).values("course"))
+            | Q(pk__in=list(due_dates))
+        )
         .order_by("path")
     )
     cards = _cards(courses, user, due_dates)

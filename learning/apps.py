@@ -7,4 +7,7 @@ class LearningConfig(AppConfig):
     verbose_name = _("Học vụ số")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            sites,  # noqa: F401  (connects the site cache's receivers)
+        )

@@ -4,10 +4,11 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from courses import selectors as course_selectors
+from courses.restrictions import CachedViewRestrictionsMixin
 from courses.routing import DirectRoutingRoot
 
 
-class HomePage(DirectRoutingRoot, Page):
+class HomePage(DirectRoutingRoot, CachedViewRestrictionsMixin, Page):
     """The site's front page: what Học vụ số is, and where to start. The root of routing:
     its page types below are served in one lookup (courses/routing.py)."""
 

@@ -147,7 +147,8 @@ def catalogue(request):
 def my_learning(request):
     """ "Việc học của tôi": courses in progress and completed, with continue buttons."""
     notices = account_selectors.notices_unread(user=request.user)
-    account_services.notice_mark_read(user=request.user)
+    if notices:  # most visits have none: no UPDATE then
+        account_services.notice_mark_read(user=request.user)
     cards = course_selectors.learner_course_cards(
         user=request.user, due_dates=course_selectors.assigned_due_dates(user=request.user)
     )

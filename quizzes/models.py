@@ -5,6 +5,7 @@ change a past result; the per-answer rows feed the editors' item analysis.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,9 +17,12 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from courses.restrictions import CachedViewRestrictionsMixin
 from courses.routing import DirectlyRouted
 
 from .forms import QuizPageForm
+
+QUESTION_COUNT_CACHE_SECONDS = 24 * 60 * 60
 
 
 class AnswerReveal(models.TextChoices):
@@ -32,7 +36,7 @@ class AnswerReveal(models.TextChoices):
     NEVER = "never", _("Không bao giờ hiện đáp án đúng")
 
 
-class QuizPage(DirectlyRouted, Page):
+class QuizPage(DirectlyRouted, CachedViewRestrictionsMixin, Page):
     intro = RichTextField(_("giới thiệu"), blank=True, features=["bold", "italic", "link"])
     pass_mark = models.PositiveSmallIntegerField(
         _("điểm đạt (%)"), default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -85,11 +89,22 @@ class QuizPage(DirectlyRouted, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(step_context(step=self, user=request.user))
         if request.user.is_authenticated:
-            context["open_attempt"] = selectors.open_attempt(user=request.user, quiz=self)
-            context["attempts_left"] = selectors.attempts_left_today(user=request.user, quiz=self)
-            context["history"] = selectors.attempt_history(user=request.user, quiz=self)
-        context["question_count"] = min(self.questions_per_attempt, self.questions.count())
+            landing = selectors.quiz_landing(user=request.user, quiz=self)
+            context["open_attempt"] = landing.open_attempt
+            context["attempts_left"] = landing.attempts_left
+            context["history"] = landing.history
+        context["question_count"] = min(self.questions_per_attempt, self.question_count())
         return context
+
+    def question_count(self) -> int:
+        """Questions in the pool of the live version. Questions change only by publishing,
+        so the count is cached under the live revision's id: a new one is a new key."""
+        key = f"quiz-questions:{self.pk}:{self.live_revision_id}"
+        count = cache.get(key)
+        if count is None:
+            count = self.questions.count()
+            cache.set(key, count, QUESTION_COUNT_CACHE_SECONDS)
+        return count
 
     class Meta:
         verbose_name = _("bài kiểm tra")

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from .models import AttemptAnswer, Question, QuizAttempt, QuizPage
@@ -34,6 +34,43 @@ def open_attempt(*, user, quiz: QuizPage) -> QuizAttempt | None:
 def attempts_of(*, user) -> QuerySet[QuizAttempt]:
     """This learner's attempts with their quiz: nobody opens another learner's attempt."""
     return QuizAttempt.objects.filter(user=user).select_related("quiz")
+
+
+@dataclass
+class QuizLanding:
+    """What a quiz page shows a learner: the attempt to continue, attempts left, history."""
+
+    open_attempt: QuizAttempt | None
+    attempts_left: int
+    history: list[QuizAttempt]
+
+
+def quiz_landing(*, user, quiz: QuizPage, limit: int = 10) -> QuizLanding:
+    """The learner's open attempt, attempts left today and last `limit` submitted attempts,
+    in one query: the open attempt (at most one) first, then the newest submitted ones,
+    enough of them to count today's up to the daily limit (more cannot change the answer)."""
+    newest = max(limit, quiz.max_attempts_per_day)
+    attempts = list(
+        QuizAttempt.objects.filter(
+            user=user,
+            quiz=quiz,
+            status__in=[QuizAttempt.Status.OPEN, QuizAttempt.Status.SUBMITTED],
+        )
+        .defer("snapshot", "answers")  # the drawn questions: not shown here, and large
+        .order_by(
+            Case(When(status=QuizAttempt.Status.OPEN, then=Value(0)), default=Value(1)),
+            F("submitted_at").desc(nulls_last=True),
+            "-pk",
+        )[: newest + 1]
+    )
+    opened = attempts[0] if attempts and attempts[0].status == QuizAttempt.Status.OPEN else None
+    submitted = attempts[1:] if opened else attempts[:newest]
+    today = sum(1 for attempt in submitted if attempt.submitted_at >= _today_start())
+    return QuizLanding(
+        open_attempt=opened,
+        attempts_left=max(0, quiz.max_attempts_per_day - today),
+        history=submitted[:limit],
+    )
 
 
 def attempt_history(*, user, quiz: QuizPage, limit: int = 10) -> QuerySet[QuizAttempt]:

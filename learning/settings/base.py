@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Wagtail's site of the request, from the cache (learning/sites.py)
+    "learning.sites.SiteFromCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -149,10 +151,10 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-# Sessions live in the database: they survive a web host going away and a Redis
-# outage. (Not cached_db: a log-out while Redis is unreachable could not drop the
-# cached copy, which would come back with Redis.)
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database (they survive a web host going away and a Redis
+# outage), read through the cache for a few minutes (learning/sessions.py: that bounds
+# how long a log-out made while Redis was unreachable could be undone by its return).
+SESSION_ENGINE = "learning.sessions"
 
 # --- Accounts and log-in ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
