@@ -23,12 +23,14 @@ class SessionStore(CachedDBStore):
         if stored is None:
             return {}
         data = self.decode(stored.session_data)
-        self._cache.set(self.cache_key, data, self._cache_seconds())
+        # The expiry comes from the row: the session is not loaded yet, so asking it
+        # (get_expiry_age() without an argument) would call load() again.
+        self._cache.set(self.cache_key, data, self._cache_seconds(stored.expire_date))
         return data
 
     def save(self, must_create=False):
         super(CachedDBStore, self).save(must_create)  # the database first
         self._cache.set(self.cache_key, self._session, self._cache_seconds())
 
-    def _cache_seconds(self) -> int:
-        return min(SESSION_CACHE_SECONDS, self.get_expiry_age())
+    def _cache_seconds(self, expiry=None) -> int:
+        return min(SESSION_CACHE_SECONDS, self.get_expiry_age(expiry=expiry))

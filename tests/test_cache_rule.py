@@ -94,3 +94,15 @@ def test_a_log_out_ends_the_cached_session_too(client, learner):
     client.cookies["sessionid"] = old_session
     response = client.get(reverse("learning:my_learning"))
     assert response.status_code == 302 and "dang-nhap" in response["Location"]
+
+
+def test_a_session_whose_cached_copy_is_gone_is_read_from_the_database(client, learner):
+    """The cached copy lives minutes, the session weeks: after it goes, the row still serves."""
+    from django.core.cache import cache
+
+    client.force_login(learner)
+    assert client.get(reverse("learning:my_learning")).status_code == 200
+    cache.clear()
+    response = client.get(reverse("learning:my_learning"))
+    assert response.status_code == 200
+    assert 'action="/dang-xuat/"' in response.content.decode()
