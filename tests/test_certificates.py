@@ -560,7 +560,7 @@ def _pending_certificate(learner, course) -> Certificate:
         full_name=learner.full_name,
         course_title=course.title,
         completed_on=datetime.date(2026, 1, 5),
-        template_version=services._current_template_version(),
+        template_version=services.template_version_current(),
     )
 
 

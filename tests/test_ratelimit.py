@@ -206,10 +206,12 @@ def _unused_port() -> int:
 
 @pytest.fixture
 def cache_down(settings):
-    """The cache is a Redis server that is not running."""
+    """The cache is a Redis server that is not running, behind production's backend (every
+    page now reads Wagtail's site through the cache, so a bare RedisCache would fail the page
+    before any limiter runs)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "learning.cache.TolerantRedisCache",
             "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
         }
     }
@@ -223,7 +225,7 @@ def test_with_the_cache_down_the_limiters_let_people_in(client, units, cache_dow
     client.logout()
     response = client.post(reverse("accounts:signup"), signup_data(units, "0987111222"))
     assert response.status_code == 302
-    assert "cache unavailable" in caplog.text
+    assert "treated as a miss" in caplog.text or "cache unavailable" in caplog.text
 
 
 def test_a_cache_that_hangs_does_not_hang_the_certificate_check(client, db, settings):
